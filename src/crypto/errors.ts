@@ -1,0 +1,20 @@
+import { VncdError } from '../errors';
+
+export const CryptoErrorCode = {
+  /** An algorithm, mode or backend that no registered backend provides. */
+  UNSUPPORTED: 'CRYPTO_UNSUPPORTED',
+  UNKNOWN_BACKEND: 'CRYPTO_UNKNOWN_BACKEND',
+  INVALID_KEY: 'CRYPTO_INVALID_KEY',
+  INVALID_IV: 'CRYPTO_INVALID_IV',
+  /** Input to a block mode that is not a whole number of blocks. */
+  INVALID_LENGTH: 'CRYPTO_INVALID_LENGTH',
+  SECRET_UNKNOWN: 'CRYPTO_SECRET_UNKNOWN',
+  SECRET_INVALID: 'CRYPTO_SECRET_INVALID',
+  SECRET_DECRYPT: 'CRYPTO_SECRET_DECRYPT',
+  SECRET_READ: 'CRYPTO_SECRET_READ',
+  DN_INVALID: 'CRYPTO_DN_INVALID',
+  AUTHZ_INVALID: 'CRYPTO_AUTHZ_INVALID',
+} as const;
+export type CryptoErrorCode = (typeof CryptoErrorCode)[keyof typeof CryptoErrorCode];
+
+export class CryptoError extends VncdError<CryptoErrorCode> {}

@@ -1,0 +1,17 @@
+/**
+ * The base of every error vncd throws on purpose. `code` is stable and meant
+ * for programs (`CRYPTO_…`, `IO_…`, `VNC_…`); `message` is meant for people and
+ * names the thing that was wrong (the file, the option, the secret, the rule).
+ */
+export class VncdError<Code extends string = string> extends Error {
+  readonly code: Code;
+
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
