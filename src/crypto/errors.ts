@@ -4,6 +4,10 @@ export const CryptoErrorCode = {
   /** An algorithm, mode or backend that no registered backend provides. */
   UNSUPPORTED: 'CRYPTO_UNSUPPORTED',
   UNKNOWN_BACKEND: 'CRYPTO_UNKNOWN_BACKEND',
+  /** A backend registered under a name that is already taken. */
+  DUPLICATE_BACKEND: 'CRYPTO_DUPLICATE_BACKEND',
+  /** A backend threw or broke its contract (e.g. returned the wrong length). */
+  BACKEND_FAILED: 'CRYPTO_BACKEND_FAILED',
   INVALID_KEY: 'CRYPTO_INVALID_KEY',
   INVALID_IV: 'CRYPTO_INVALID_IV',
   /** Input to a block mode that is not a whole number of blocks. */
@@ -14,6 +18,8 @@ export const CryptoErrorCode = {
   SECRET_READ: 'CRYPTO_SECRET_READ',
   DN_INVALID: 'CRYPTO_DN_INVALID',
   AUTHZ_INVALID: 'CRYPTO_AUTHZ_INVALID',
+  /** An authz rules file that cannot be read or watched. */
+  AUTHZ_READ: 'CRYPTO_AUTHZ_READ',
 } as const;
 export type CryptoErrorCode = (typeof CryptoErrorCode)[keyof typeof CryptoErrorCode];
 
