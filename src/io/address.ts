@@ -25,3 +25,9 @@ export function formatAddress(address: SocketAddress): string {
       return `memory:${address.name}`;
   }
 }
+
+/** `localhost:5900`, `[::1]:0`, `unix:/run/vnc.sock`: a listen or connect target, for messages. */
+export function formatListenAddress(address: ListenAddress): string {
+  if ('path' in address) return `unix:${address.path}`;
+  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}

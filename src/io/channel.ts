@@ -50,6 +50,9 @@ export interface Channel {
   readonly isOpen: boolean;
   /** Bytes written but not yet handed to the transport: the throttling signal for slow peers. */
   readonly queuedBytes: number;
+  /** Bytes handed to readers and bytes accepted for writing so far, for statistics. */
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
   /** The largest `read` allowed, fixed at creation. */
   readonly maxRead: number;
 
@@ -57,10 +60,16 @@ export interface Channel {
    * Resolves with exactly `length` bytes. One read may be pending at a time.
    * Rejects with IoError `IO_EOF` if the peer ends first, `IO_CLOSED` if the
    * channel closes, `IO_READ_TOO_LARGE` above `maxRead`, `IO_READ_BUSY` if
-   * another read is pending.
+   * another read is pending. The bytes are the caller's to keep (often a view
+   * of a larger received chunk; the channel never changes them). A failed read
+   * consumes nothing.
    */
   read(length: number): Promise<Buffer>;
-  /** Queues buffers to send, in order. Writes on a closed channel are dropped: the peer may go at any time. */
+  /**
+   * Queues buffers to send, in order and together. The chunks are not copied: do not change
+   * them until `flush()` resolves. Writes after `close()` or `shutdown()` are dropped: the
+   * peer may go at any time.
+   */
   write(...chunks: Uint8Array[]): void;
   /** Resolves when every queued byte has been handed to the transport; rejects if the channel closes first. */
   flush(): Promise<void>;
@@ -71,7 +80,11 @@ export interface Channel {
   /**
    * Hands the underlying stream to a wrapper (TLS, websocket) with every byte
    * this channel had read ahead put back in front of it. The channel is
-   * unusable afterwards; the wrapper's channel takes its place.
+   * unusable afterwards (no 'close' is emitted, the stream stays open); the
+   * wrapper's channel takes its place. Throws IoError `IO_READ_BUSY` while a
+   * read is pending, `IO_EOF` once the stream has reported the peer's end (a
+   * wrapper would never see that end again), `IO_CLOSED` when already closed.
+   * The wrapper must attach its own 'error' listener at once.
    */
   detach(): Duplex;
 

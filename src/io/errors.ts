@@ -9,9 +9,24 @@ export const IoErrorCode = {
   READ_TOO_LARGE: 'IO_READ_TOO_LARGE',
   /** A second read was started while one was still pending. */
   READ_BUSY: 'IO_READ_BUSY',
+  /** The peer went away while we were still sending (what EPIPE/ECONNRESET are on TCP). */
+  RESET: 'IO_RESET',
   INVALID_ADDRESS: 'IO_INVALID_ADDRESS',
   LISTEN_FAILED: 'IO_LISTEN_FAILED',
+  /** A listening socket failed after it was set up (accept: EMFILE and the like). */
+  ACCEPT_FAILED: 'IO_ACCEPT_FAILED',
+  CONNECT_FAILED: 'IO_CONNECT_FAILED',
+  /** The caller's AbortSignal fired before the operation finished. */
+  ABORTED: 'IO_ABORTED',
 } as const;
 export type IoErrorCode = (typeof IoErrorCode)[keyof typeof IoErrorCode];
 
 export class IoError extends VncdError<IoErrorCode> {}
+
+/** The message of anything thrown; `instanceof Error` is unreliable across realms (jest, vm). */
+export function messageOf(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') {
+    return error.message;
+  }
+  return String(error);
+}
