@@ -1,1 +1,12 @@
+export { createServer, VncServer } from './server';
+export type { ServerInfo, SharePolicy, VncServerEvents, VncServerOptions } from './server';
+export type { ClientInfo } from './client';
+export { Display } from './display';
+export type { DisplayEvents, DisplayOptions, KeyInput, PointerInput } from './display';
+export { VncError, VncErrorCode } from './errors';
+export type { Logger } from './logger';
+export type { AuthName } from './auth/security';
+export type { Rect } from './framebuffer/rect';
+export { BGRX32, RGB565, describePixelFormat } from './protocol/pixel-format';
+export type { PixelFormat } from './protocol/pixel-format';
 export * from './protocol/constants';

@@ -1,0 +1,147 @@
+import { EventEmitter } from 'node:events';
+import { VncError, VncErrorCode } from './errors';
+import { checkMove, moveRect } from './framebuffer/move-rect';
+import { checkFramebufferSize, clipRect, type Rect } from './framebuffer/rect';
+import { BGRX32, bytesPerPixel, describePixelFormat, type PixelFormat } from './protocol/pixel-format';
+
+export interface KeyInput {
+  /** An X11 keysym, as RFB sends it. */
+  readonly keysym: number;
+  readonly down: boolean;
+}
+
+export interface PointerInput {
+  readonly x: number;
+  readonly y: number;
+  /** Bit 0 left, 1 middle, 2 right, 3/4 wheel up/down. */
+  readonly buttons: number;
+}
+
+/** Input from viewers, for the embedder. */
+export interface DisplayEvents {
+  key: [input: KeyInput];
+  pointer: [input: PointerInput];
+  /** Text a viewer put on its clipboard. */
+  clipboard: [text: string];
+}
+
+/** What a server hears from a display; the embedder never needs this. */
+export interface DisplayObserver {
+  damaged(rect: Rect): void;
+  resized(): void;
+  /** Called just before the pixels move, so damage still pending can be read from the buffer as it was. */
+  copying(source: Rect, destination: Rect): void;
+  bell(): void;
+  clipboard(text: string): void;
+}
+
+export interface DisplayOptions {
+  readonly width: number;
+  readonly height: number;
+  /** The pixel layout of `buffer`; 32 bpp BGRX (canvas's raw format) by default, or RGB565, or any true-colour 16/32 bpp. */
+  readonly format?: PixelFormat;
+  /** The desktop name viewers show. */
+  readonly name?: string;
+}
+
+/**
+ * A framebuffer that an embedder owns and vncd serves. Draw into `buffer` (or
+ * hand a whole frame to `put`), then say what changed with `damage`; listen to
+ * 'key', 'pointer' and 'clipboard' for what viewers do.
+ */
+export class Display extends EventEmitter<DisplayEvents> {
+  readonly format: PixelFormat;
+  readonly name: string;
+  private pixels: Buffer;
+  private size: { width: number; height: number };
+  private readonly observers = new Set<DisplayObserver>();
+
+  constructor(options: DisplayOptions) {
+    super();
+    this.format = options.format ?? BGRX32;
+    if (!this.format.trueColour || this.format.bitsPerPixel === 8) {
+      throw new VncError(
+        VncErrorCode.INVALID_PIXEL_FORMAT,
+        `a display needs a true-colour 16 or 32 bpp format, not ${describePixelFormat(this.format)}`,
+      );
+    }
+    this.name = options.name ?? 'vncd';
+    checkFramebufferSize(options.width, options.height);
+    this.size = { width: options.width, height: options.height };
+    this.pixels = Buffer.alloc(options.width * options.height * bytesPerPixel(this.format));
+  }
+
+  get width(): number {
+    return this.size.width;
+  }
+
+  get height(): number {
+    return this.size.height;
+  }
+
+  /** Bytes per row of `buffer`. */
+  get stride(): number {
+    return this.size.width * bytesPerPixel(this.format);
+  }
+
+  /** The pixels, row after row in `format`. Write into it, then call `damage`. */
+  get buffer(): Buffer {
+    return this.pixels;
+  }
+
+  /** Tells viewers that this area changed (clipped to the framebuffer; empty areas are ignored). */
+  damage(x = 0, y = 0, width: number = this.width, height: number = this.height): void {
+    const rect = clipRect({ x, y, w: width, h: height }, this.width, this.height);
+    if (rect) for (const observer of this.observers) observer.damaged(rect);
+  }
+
+  /** Copies a whole frame (rows of `stride` bytes, default packed) into the buffer and damages it all. */
+  put(frame: Uint8Array, stride: number = this.stride): void {
+    if (stride < this.stride || frame.length < stride * (this.height - 1) + this.stride) {
+      throw new VncError(
+        VncErrorCode.OUT_OF_BOUNDS,
+        `a ${this.width}x${this.height} frame needs ${this.stride * this.height} bytes with rows of at least ${this.stride}; got ${frame.length} bytes, rows of ${stride}`,
+      );
+    }
+    if (stride === this.stride) this.pixels.set(frame.subarray(0, this.pixels.length));
+    else for (let row = 0; row < this.height; row++) this.pixels.set(frame.subarray(row * stride, row * stride + this.stride), row * this.stride);
+    this.damage();
+  }
+
+  /** A new framebuffer size; the buffer is replaced by a zeroed one, so draw again and damage it. */
+  resize(width: number, height: number): void {
+    checkFramebufferSize(width, height);
+    if (width === this.width && height === this.height) return;
+    this.size = { width, height };
+    this.pixels = Buffer.alloc(width * height * bytesPerPixel(this.format));
+    for (const observer of this.observers) observer.resized();
+  }
+
+  /**
+   * Moves a block of pixels inside the buffer (e.g. scrolling) and lets viewers
+   * that support CopyRect do the same instead of receiving the pixels again.
+   */
+  copy(srcX: number, srcY: number, dstX: number, dstY: number, width: number, height: number): void {
+    const source = { x: srcX, y: srcY, w: width, h: height };
+    const target = { x: dstX, y: dstY, w: width, h: height };
+    checkMove(source, target, this.width, this.height, 'framebuffer');
+    for (const observer of this.observers) observer.copying(source, target);
+    moveRect(this.pixels, this.stride, bytesPerPixel(this.format), source, target);
+  }
+
+
+  bell(): void {
+    for (const observer of this.observers) observer.bell();
+  }
+
+  /** Puts text on every viewer's clipboard. */
+  setClipboard(text: string): void {
+    for (const observer of this.observers) observer.clipboard(text);
+  }
+
+  /** For servers: follow this display. Returns the function that stops following. */
+  observe(observer: DisplayObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+}

@@ -1,0 +1,35 @@
+import type { Rect } from '../framebuffer/rect';
+import type { PixelSource, Translator } from '../framebuffer/translate';
+
+export interface EncodeInput {
+  /** The pixels to read (the server's copy of the display), in the display's native format. */
+  readonly source: PixelSource;
+  readonly rect: Rect;
+  /** Native format to the client's format, built once per SetPixelFormat. */
+  readonly translator: Translator;
+}
+
+/** One rectangle of a FramebufferUpdate: its header fields and the bytes after the header. */
+export interface EncodedRect {
+  readonly rect: Rect;
+  readonly encoding: number;
+  readonly body: readonly Uint8Array[];
+}
+
+/**
+ * One client's encoder for one encoding. Encoding is pure computation (no I/O),
+ * so it can be benchmarked alone or moved to a worker; state that must persist
+ * between updates (zlib streams) lives in the encoder object, one per client.
+ * An encoder may split a rectangle into several.
+ */
+export interface RectEncoder {
+  encode(input: EncodeInput): EncodedRect[];
+  /** Releases what the state holds (zlib streams) when the client goes. */
+  dispose?(): void;
+}
+
+export interface EncoderFactory {
+  readonly encoding: number;
+  readonly name: string;
+  create(): RectEncoder;
+}

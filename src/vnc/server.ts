@@ -1,0 +1,269 @@
+import { EventEmitter } from 'node:events';
+import { cipherSupports, secureRandom, type RandomSource } from '../crypto';
+import { Listener, type Channel, type ListenAddress, type SocketAddress } from '../io';
+import { noneSecurity } from './auth/none';
+import { PasswordState } from './auth/password';
+import type { SecurityHandler } from './auth/security';
+import { vncSecurity } from './auth/vnc';
+import { ClientSession, type ClientInfo, type SessionHost } from './client';
+import type { Display, DisplayObserver } from './display';
+import { VncError, VncErrorCode } from './errors';
+import { DirtyMap } from './framebuffer/dirty-map';
+import type { Rect } from './framebuffer/rect';
+import { Shadow } from './framebuffer/shadow';
+import type { PixelSource } from './framebuffer/translate';
+import { silentLogger, type Logger } from './logger';
+import type { ClientMessage, ClientMessageLimits } from './protocol/client-messages';
+
+/** QEMU's `share=` policies for the ClientInit shared flag. */
+export type SharePolicy = 'allow-exclusive' | 'force-shared' | 'ignore';
+
+export interface VncServerOptions {
+  readonly display: Display;
+  /** 'none' (default) or 'vnc' (VNC password authentication). */
+  readonly auth?: 'none' | 'vnc';
+  /** The VNC password; with `auth: 'vnc'` and no password every client is refused until one is set. */
+  readonly password?: string;
+  readonly share?: SharePolicy;
+  /** Most clients at once (default 32); more are refused with a reason. */
+  readonly maxConnections?: number;
+  /** Longest clipboard text accepted from a client (default 1 MiB); longer text is dropped. */
+  readonly maxCutText?: number;
+  readonly logger?: Logger;
+  /** Where challenges come from; pass a deterministic source in tests only. */
+  readonly random?: RandomSource;
+}
+
+export interface VncServerEvents {
+  /** A connection arrived (before any handshake). */
+  connected: [client: ClientInfo];
+  /** A client authenticated and received ServerInit. */
+  initialized: [client: ClientInfo];
+  disconnected: [client: ClientInfo, reason: string];
+}
+
+export interface ServerInfo {
+  readonly addresses: readonly SocketAddress[];
+  readonly auth: 'none' | 'vnc';
+  readonly clients: readonly ClientInfo[];
+}
+
+const DEFAULT_MAX_CONNECTIONS = 32;
+const DEFAULT_MAX_CUT_TEXT = 1024 * 1024;
+const MAX_ENCODINGS = 1024;
+
+/**
+ * Serves one Display to any number of VNC clients, over listeners it opens or
+ * channels the embedder attaches. Keeps one copy of the display's pixels that
+ * all clients are encoded from, so damage where nothing really changed costs
+ * the clients nothing.
+ */
+export class VncServer extends EventEmitter<VncServerEvents> {
+  readonly display: Display;
+  private readonly authType: 'none' | 'vnc';
+  private readonly passwords: PasswordState;
+  private readonly share: SharePolicy;
+  private readonly maxConnections: number;
+  private readonly logger: Logger;
+  private readonly sessions = new Set<ClientSession>();
+  private readonly openListeners: Listener[] = [];
+  private readonly shadow: Shadow;
+  private pendingDamage: DirtyMap;
+  private refreshScheduled = false;
+  private nextClientId = 1;
+  private readonly stopObserving: () => void;
+  private readonly host: SessionHost;
+
+  constructor(options: VncServerOptions) {
+    super();
+    this.display = options.display;
+    this.authType = options.auth ?? 'none';
+    this.passwords = new PasswordState(options.password);
+    this.share = options.share ?? 'allow-exclusive';
+    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.logger = options.logger ?? silentLogger;
+    if (this.authType === 'vnc' && !cipherSupports('des', 'ecb')) {
+      throw new VncError(
+        VncErrorCode.INVALID_OPTION,
+        'VNC password authentication needs DES-ECB, and no cipher backend supports it',
+      );
+    }
+    const limits: ClientMessageLimits = {
+      maxEncodings: MAX_ENCODINGS,
+      maxCutText: options.maxCutText ?? DEFAULT_MAX_CUT_TEXT,
+    };
+    const security: SecurityHandler[] = [this.authType === 'vnc' ? vncSecurity(this.passwords) : noneSecurity];
+    const { display } = this;
+    this.shadow = new Shadow(display.width, display.height, display.format);
+    this.shadow.refresh(this.displaySource(), [{ x: 0, y: 0, w: display.width, h: display.height }]);
+    this.pendingDamage = emptyDirtyMap(display.width, display.height);
+    const server = this;
+    this.host = {
+      display,
+      get source() {
+        return server.shadow.source;
+      },
+      security,
+      random: options.random ?? secureRandom,
+      logger: this.logger,
+      limits,
+      admit: (session, shared) => this.admit(session, shared),
+      initialized: (session) => {
+        const info = session.info();
+        this.logger.info(
+          `${session.label}: ${info.auth ?? 'none'} auth ok (RFB ${info.version ?? '?'}), ${info.shared ? 'shared' : 'exclusive'}`,
+        );
+        this.emit('initialized', info);
+      },
+      closed: (session, reason) => {
+        this.sessions.delete(session);
+        this.logger.info(`${session.label}: disconnected: ${reason}`);
+        this.emit('disconnected', session.info(), reason);
+      },
+      input: (session, message) => this.deliverInput(session, message),
+    };
+    this.stopObserving = display.observe(this.observer());
+  }
+
+  /** Listens on one or several addresses; resolves with the bound addresses (real ports when 0 was asked). */
+  async listen(addresses: ListenAddress | readonly ListenAddress[]): Promise<readonly SocketAddress[]> {
+    const listener = await Listener.listen(Array.isArray(addresses) ? addresses : [addresses as ListenAddress]);
+    listener.on('channel', (channel) => this.attach(channel));
+    listener.on('error', (error) => this.logger.error(`listener error: ${error.message}`));
+    this.openListeners.push(listener);
+    return listener.addresses;
+  }
+
+  /** Serves a connection the embedder made itself (any Channel: a socket, a pipe, a websocket). */
+  attach(channel: Channel): void {
+    const session = new ClientSession(this.nextClientId++, channel, this.host);
+    const full = this.sessions.size >= this.maxConnections;
+    this.sessions.add(session);
+    const facts = channel.facts;
+    this.logger.info(`${session.label}: connected over ${facts.layers.join('+')}`);
+    this.emit('connected', session.info());
+    void session.run(full ? `too many connections (limit ${this.maxConnections})` : undefined);
+  }
+
+  /** Changes the VNC password for the next authentications; `undefined` unsets it (every attempt fails). */
+  setPassword(password: string | undefined): void {
+    this.passwords.set(password);
+  }
+
+  /** After `when` ('now', a Date, or 'never') every VNC authentication fails until a new password is set. */
+  expirePassword(when: Date | 'now' | 'never'): void {
+    this.passwords.expire(when === 'never' ? undefined : when === 'now' ? new Date() : when);
+  }
+
+  info(): ServerInfo {
+    return {
+      addresses: this.openListeners.flatMap((listener) => listener.addresses),
+      auth: this.authType,
+      clients: [...this.sessions].map((session) => session.info()),
+    };
+  }
+
+  /** Stops listening and disconnects every client. */
+  async close(): Promise<void> {
+    this.stopObserving();
+    await Promise.all(this.openListeners.splice(0).map((listener) => listener.close()));
+    for (const session of [...this.sessions]) session.close('server shutting down');
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private displaySource(): PixelSource {
+    const { display } = this;
+    return { data: display.buffer, stride: display.stride, format: display.format, width: display.width, height: display.height };
+  }
+
+  private observer(): DisplayObserver {
+    return {
+      damaged: (rect) => {
+        this.pendingDamage.mark(rect.x, rect.y, rect.w, rect.h);
+        this.scheduleRefresh();
+      },
+      resized: () => {
+        const { width, height } = this.display;
+        this.shadow.resize(width, height);
+        this.pendingDamage = emptyDirtyMap(width, height);
+        this.shadow.refresh(this.displaySource(), [{ x: 0, y: 0, w: width, h: height }]);
+        for (const session of this.sessions) session.resized(width, height);
+      },
+      copying: (source, target) => {
+        // Damage from before the copy is taken first, or clients would copy stale pixels.
+        this.refresh();
+        this.shadow.copy(source, target);
+        for (const session of this.sessions) session.copied(source, target);
+      },
+      bell: () => {
+        for (const session of this.sessions) session.bell();
+      },
+      clipboard: (text) => {
+        for (const session of this.sessions) session.clipboard(text);
+      },
+    };
+  }
+
+  /** Damage often comes in bursts (one call per widget drawn): compare and notify once per turn. */
+  private scheduleRefresh(): void {
+    if (this.refreshScheduled) return;
+    this.refreshScheduled = true;
+    setImmediate(() => this.refresh());
+  }
+
+  private refresh(): void {
+    this.refreshScheduled = false;
+    if (this.pendingDamage.isEmpty()) return;
+    const changed: Rect[] = this.shadow.refresh(this.displaySource(), this.pendingDamage.take());
+    if (changed.length === 0) return;
+    for (const session of this.sessions) session.damaged(changed);
+  }
+
+  private admit(session: ClientSession, shared: boolean): string | undefined {
+    if (this.share === 'ignore') return undefined;
+    const others = [...this.sessions].filter((other) => other !== session && other.isRunning);
+    if (this.share === 'force-shared') {
+      return shared ? undefined : 'exclusive access refused: this server only allows shared sessions';
+    }
+    if (!shared) {
+      for (const other of others) other.close(`${session.label} asked for exclusive access`);
+      return undefined;
+    }
+    return others.some((other) => other.exclusive) ? 'another client has exclusive access' : undefined;
+  }
+
+  private deliverInput(
+    session: ClientSession,
+    message: Extract<ClientMessage, { type: 'key' | 'pointer' | 'cut-text' }>,
+  ): void {
+    try {
+      switch (message.type) {
+        case 'key':
+          this.display.emit('key', { keysym: message.keysym, down: message.down });
+          return;
+        case 'pointer':
+          this.display.emit('pointer', { x: message.x, y: message.y, buttons: message.buttons });
+          return;
+        case 'cut-text':
+          this.display.emit('clipboard', message.text);
+          return;
+      }
+    } catch (error) {
+      // The embedder's handler failed; the viewer did nothing wrong, so it stays connected.
+      this.logger.error(`${session.label}: input handler threw: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+function emptyDirtyMap(width: number, height: number): DirtyMap {
+  const map = new DirtyMap(width, height);
+  map.clear();
+  return map;
+}
+
+export function createServer(options: VncServerOptions): VncServer {
+  return new VncServer(options);
+}
