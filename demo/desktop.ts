@@ -1,87 +1,146 @@
 import { createCanvas, type Canvas, type CanvasRenderingContext2D } from 'canvas';
+import { Display, type KeyInput, type PointerInput } from '../src/vnc';
+
+const WIDTH = 1024;
+const HEIGHT = 768;
+const FRAME_MS = 50;
+const TERMINAL = { x: 40, y: 50, w: 460, h: 250 };
+const PAINT = { x: 540, y: 50, w: 440, h: 300 };
+const COLOURS = { x: 40, y: 340, w: 460, h: 300 };
+const BOUNCE = { x: 540, y: 390, w: 440, h: 250 };
+const MAX_LINES = 8;
+
+interface Point {
+  readonly x: number;
+  readonly y: number;
+}
 
 /**
- * A small desktop drawn with canvas: wallpaper, two windows, a task bar with a
- * clock. Its pixels are what the demo serves; canvas's raw buffer is 32 bpp
- * B,G,R,A on little-endian machines, i.e. RFB depth 24 with red shift 16.
+ * The demo desktop: a terminal that shows what you type, a window to paint in
+ * with the mouse, colour bars, a bouncing ball, the clipboard text you sent,
+ * and a clock. Everything is redrawn each frame; the server's comparison with
+ * its copy of the screen sends viewers only what really changed.
  */
 export class DemoDesktop {
   readonly canvas: Canvas;
   private readonly ctx: CanvasRenderingContext2D;
+  private readonly lines: string[] = ['$ '];
+  private readonly strokes: Point[][] = [];
+  private drawing = false;
+  private clipboard = '(copy text in your viewer to see it here)';
+  private ball = { x: 60, y: 60, dx: 5, dy: 3.5 };
 
-  constructor(
-    readonly width = 1024,
-    readonly height = 768,
-  ) {
-    this.canvas = createCanvas(width, height);
+  constructor() {
+    this.canvas = createCanvas(WIDTH, HEIGHT);
     this.ctx = this.canvas.getContext('2d');
   }
 
-  draw(now: Date = new Date()): void {
-    this.drawWallpaper();
-    this.drawWindow(60, 60, 460, 260, 'Terminal', (x, y) => this.drawTerminal(x, y));
-    this.drawWindow(560, 120, 400, 300, 'Colours', (x, y, w, h) => this.drawColours(x, y, w, h));
-    this.drawTaskBar(now);
-  }
-
-  /** The framebuffer as canvas keeps it: B,G,R,A per pixel, rows top to bottom. */
+  /** 32 bpp B,G,R,A per pixel on little-endian machines: vncd's default BGRX format. */
   pixels(): Buffer {
     return this.canvas.toBuffer('raw');
   }
 
-  png(): Buffer {
-    return this.canvas.toBuffer('image/png');
+  typed({ keysym, down }: KeyInput): void {
+    if (!down) return;
+    const last = this.lines.length - 1;
+    if (keysym === 0xff0d) {
+      this.lines.push('$ ');
+      if (this.lines.length > MAX_LINES) this.lines.shift();
+    } else if (keysym === 0xff08) {
+      const line = this.lines[last] ?? '';
+      if (line.length > 2) this.lines[last] = line.slice(0, -1);
+    } else if ((keysym >= 0x20 && keysym <= 0x7e) || (keysym >= 0xa0 && keysym <= 0xff)) {
+      this.lines[last] = (this.lines[last] ?? '') + String.fromCharCode(keysym);
+    }
   }
 
-  private drawWallpaper(): void {
-    const { ctx, width, height } = this;
-    const sky = ctx.createLinearGradient(0, 0, width, height);
+  pointed({ x, y, buttons }: PointerInput): void {
+    const inside = x >= PAINT.x && x < PAINT.x + PAINT.w && y >= PAINT.y + 28 && y < PAINT.y + PAINT.h;
+    if ((buttons & 1) === 0 || !inside) {
+      this.drawing = false;
+      return;
+    }
+    if (!this.drawing) this.strokes.push([]);
+    this.drawing = true;
+    this.strokes[this.strokes.length - 1]?.push({ x, y });
+  }
+
+  pasted(text: string): void {
+    this.clipboard = text;
+  }
+
+  step(): void {
+    const b = this.ball;
+    b.x += b.dx;
+    b.y += b.dy;
+    if (b.x < 20 || b.x > BOUNCE.w - 36) b.dx = -b.dx;
+    if (b.y < 20 || b.y > BOUNCE.h - 64) b.dy = -b.dy;
+  }
+
+  draw(now: Date): void {
+    const { ctx } = this;
+    const sky = ctx.createLinearGradient(0, 0, WIDTH, HEIGHT);
     sky.addColorStop(0, '#1d3557');
     sky.addColorStop(1, '#457b9d');
     ctx.fillStyle = sky;
-    ctx.fillRect(0, 0, width, height);
-    ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
-    ctx.font = 'bold 48px sans-serif';
-    ctx.fillText('vncd', 40, height - 90);
+    ctx.fillRect(0, 0, WIDTH, HEIGHT);
+    this.window(TERMINAL, 'Terminal: type here', () => this.drawTerminal());
+    this.window(PAINT, 'Paint: drag with the left button', () => this.drawStrokes());
+    this.window(COLOURS, 'Colours', () => this.drawColours());
+    this.window(BOUNCE, 'Animation', () => this.drawBall());
+    this.drawTaskBar(now);
   }
 
-  private drawWindow(
-    x: number,
-    y: number,
-    w: number,
-    h: number,
-    title: string,
-    body: (x: number, y: number, w: number, h: number) => void,
-  ): void {
+  private window(area: typeof TERMINAL, title: string, body: () => void): void {
     const { ctx } = this;
     ctx.fillStyle = 'rgba(0, 0, 0, 0.35)';
-    ctx.fillRect(x + 6, y + 6, w, h);
+    ctx.fillRect(area.x + 6, area.y + 6, area.w, area.h);
     ctx.fillStyle = '#f1faee';
-    ctx.fillRect(x, y, w, h);
+    ctx.fillRect(area.x, area.y, area.w, area.h);
     ctx.fillStyle = '#e63946';
-    ctx.fillRect(x, y, w, 28);
+    ctx.fillRect(area.x, area.y, area.w, 28);
     ctx.fillStyle = '#ffffff';
     ctx.font = 'bold 15px sans-serif';
-    ctx.fillText(title, x + 10, y + 19);
-    body(x + 8, y + 36, w - 16, h - 44);
+    ctx.fillText(title, area.x + 10, area.y + 19);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(area.x, area.y + 28, area.w, area.h - 28);
+    ctx.clip();
+    body();
+    ctx.restore();
   }
 
-  private drawTerminal(x: number, y: number): void {
+  private drawTerminal(): void {
     const { ctx } = this;
-    const lines = ['$ vncd --version', 'vncd 0.1.0', '$ vncd --vnc :0', 'listening on 127.0.0.1:5900', '$ _'];
     ctx.font = '16px monospace';
     ctx.fillStyle = '#1d3557';
-    lines.forEach((line, i) => ctx.fillText(line, x, y + 18 + i * 22));
+    this.lines.forEach((line, i) => ctx.fillText(line, TERMINAL.x + 10, TERMINAL.y + 52 + i * 22));
   }
 
-  /** Flat bars and a smooth gradient: the kinds of content different encodings are good at. */
-  private drawColours(x: number, y: number, w: number, h: number): void {
+  private drawStrokes(): void {
+    const { ctx } = this;
+    ctx.strokeStyle = '#1d3557';
+    ctx.lineWidth = 4;
+    ctx.lineCap = 'round';
+    for (const stroke of this.strokes) {
+      ctx.beginPath();
+      stroke.forEach((p, i) => (i === 0 ? ctx.moveTo(p.x, p.y) : ctx.lineTo(p.x, p.y)));
+      if (stroke.length === 1 && stroke[0]) ctx.lineTo(stroke[0].x + 0.1, stroke[0].y);
+      ctx.stroke();
+    }
+  }
+
+  /** Flat bars and a smooth ramp: the kinds of content different encodings are good at. */
+  private drawColours(): void {
     const { ctx } = this;
     const bars = ['#ffffff', '#ffff00', '#00ffff', '#00ff00', '#ff00ff', '#ff0000', '#0000ff', '#000000'];
-    const barWidth = w / bars.length;
+    const x = COLOURS.x + 8;
+    const y = COLOURS.y + 36;
+    const w = COLOURS.w - 16;
+    const h = COLOURS.h - 44;
     bars.forEach((colour, i) => {
       ctx.fillStyle = colour;
-      ctx.fillRect(x + i * barWidth, y, Math.ceil(barWidth), h / 2);
+      ctx.fillRect(x + Math.floor((i * w) / bars.length), y, Math.ceil(w / bars.length), h / 2);
     });
     const ramp = ctx.createLinearGradient(x, 0, x + w, 0);
     ramp.addColorStop(0, '#000000');
@@ -91,13 +150,38 @@ export class DemoDesktop {
     ctx.fillRect(x, y + h / 2, w, h / 2);
   }
 
-  private drawTaskBar(now: Date): void {
-    const { ctx, width, height } = this;
-    ctx.fillStyle = '#0b132b';
-    ctx.fillRect(0, height - 36, width, 36);
-    ctx.fillStyle = '#ffffff';
-    ctx.font = '16px sans-serif';
-    const clock = now.toTimeString().slice(0, 8);
-    ctx.fillText(clock, width - 90, height - 12);
+  private drawBall(): void {
+    const { ctx } = this;
+    ctx.fillStyle = '#e76f51';
+    ctx.beginPath();
+    ctx.arc(BOUNCE.x + this.ball.x, BOUNCE.y + 28 + this.ball.y, 16, 0, 2 * Math.PI);
+    ctx.fill();
   }
+
+  private drawTaskBar(now: Date): void {
+    const { ctx } = this;
+    ctx.fillStyle = '#0b132b';
+    ctx.fillRect(0, HEIGHT - 36, WIDTH, 36);
+    ctx.fillStyle = '#ffffff';
+    ctx.font = '15px sans-serif';
+    ctx.fillText(`Clipboard: ${this.clipboard.replace(/\s+/g, ' ').slice(0, 80)}`, 14, HEIGHT - 13);
+    ctx.fillText(now.toTimeString().slice(0, 8), WIDTH - 84, HEIGHT - 13);
+  }
+}
+
+/** A Display showing the demo desktop, animated and answering the viewers' keyboard, mouse and clipboard. */
+export function startDemoDesktop(options: { name?: string } = {}): { display: Display; stop(): void } {
+  const display = new Display({ width: WIDTH, height: HEIGHT, name: options.name ?? 'vncd demo' });
+  const desktop = new DemoDesktop();
+  display.on('key', (input) => desktop.typed(input));
+  display.on('pointer', (input) => desktop.pointed(input));
+  display.on('clipboard', (text) => desktop.pasted(text));
+  const frame = (): void => {
+    desktop.step();
+    desktop.draw(new Date());
+    display.put(desktop.pixels());
+  };
+  frame();
+  const timer = setInterval(frame, FRAME_MS);
+  return { display, stop: () => clearInterval(timer) };
 }

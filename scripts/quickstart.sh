@@ -16,10 +16,11 @@ case "$mode" in
 esac
 
 # What building `canvas` from source needs (it draws the demo desktop and renders test
-# images; the library itself never loads it), plus openssl for the secret tests.
+# images; the library itself never loads it). The tests also need openssl (secrets) and
+# the real VNC clients they drive: TigerVNC's viewer under Xvfb, and gtk-vnc's gvnccapture.
 build_packages=(build-essential python3 pkg-config libcairo2-dev libpango1.0-dev libjpeg-dev
                 libgif-dev librsvg2-dev libpixman-1-dev)
-test_packages=(openssl)
+test_packages=(openssl xvfb x11-apps x11-utils tigervnc-viewer gvncviewer)
 
 need_node() {
   if ! command -v node >/dev/null; then

@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SecretStore } from '../src/crypto';
+import { formatAddress, type ListenAddress, type SocketAddress } from '../src/io';
+import { VncdError } from '../src/errors';
+import { VncServer, type Logger } from '../src/vnc';
+import { addObject } from './objects';
+import { OptionError } from './qemu-opts';
+import { openSource, type RunningSource } from './sources';
+import { parseVncOption, type VncDisplayConfig } from './vnc-option';
+
+const usage = `Usage: vncd --vnc DISPLAY[,KEY=VALUE...] [--object TYPE,KEY=VALUE...]... [--source SOURCE]
+
+Serves a display over VNC (RFB 3.3/3.7/3.8), with QEMU's option syntax.
+
+  --vnc HOST:D[,...]      listen on HOST, port 5900+D ("localhost:0" is 127.0.0.1:5900
+                          and ::1:5900; ":1" is every IPv4 address, port 5901)
+        unix:PATH         listen on a UNIX socket
+        none              no listener
+      password=on         VNC password authentication; the password comes from
+      password-secret=ID  the secret ID (without it every client is refused)
+      share=POLICY        allow-exclusive (default), force-shared or ignore
+      connections=N       most clients at once (default 32)
+      to=L                if port 5900+D is taken, try the next ones up to 5900+L
+      id=NAME             the desktop name viewers show
+  --object secret,id=ID,data=TEXT|file=PATH[,format=raw|base64][,keyid=KEY,iv=IV]
+                          a secret (password) given as data or read from a file,
+                          optionally AES-256-CBC encrypted with the secret KEY
+  --source SOURCE         what to serve: pattern[:WxH] (default), image:FILE.png,
+                          demo (the demo desktop; needs the canvas package)
+  --help, --version
+
+Examples:
+  vncd --vnc localhost:0 --source image:screen.png
+  vncd --object secret,id=pw,file=/etc/vncd/password \\
+       --vnc :1,password-secret=pw,share=force-shared --source demo
+  printf letmein | openssl enc -aes-256-cbc -a -K \$KEYHEX -iv \$IVHEX   # then:
+  vncd --object secret,id=key,file=key.b64,format=base64 \\
+       --object secret,id=pw,data=CIPHERTEXT,keyid=key,iv=IVBASE64 --vnc localhost:0,password-secret=pw
+`;
+
+interface Arguments {
+  readonly vnc: string[];
+  readonly objects: string[];
+  source: string;
+}
+
+function parseArguments(argv: readonly string[]): Arguments | 'help' | 'version' {
+  const args: Arguments = { vnc: [], objects: [], source: 'pattern' };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const equals = arg.indexOf('=');
+    const [flag, inline] = arg.startsWith('-') && equals > 0 ? [arg.slice(0, equals), arg.slice(equals + 1)] : [arg, undefined];
+    if (flag === '--help' || flag === '-h') return 'help';
+    if (flag === '--version' || flag === '-V') return 'version';
+    if (!['--vnc', '-vnc', '--object', '-object', '--source'].includes(flag)) {
+      throw new OptionError(`unknown option '${arg}' (see vncd --help)`);
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new OptionError(`${flag} needs a value`);
+    if (flag.endsWith('vnc')) args.vnc.push(value);
+    else if (flag.endsWith('object')) args.objects.push(value);
+    else args.source = value;
+  }
+  if (args.vnc.length === 0) throw new OptionError('nothing to serve: give at least one --vnc (see vncd --help)');
+  return args;
+}
+
+function version(): string {
+  const pkg: unknown = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
+  return typeof pkg === 'object' && pkg !== null && 'version' in pkg ? String(pkg.version) : 'unknown';
+}
+
+const logger: Logger = {
+  debug: (message) => (process.env.VNCD_DEBUG ? log(message) : undefined),
+  info: log,
+  warn: (message) => log(`warning: ${message}`),
+  error: (message) => log(`error: ${message}`),
+};
+
+function log(message: string): void {
+  process.stderr.write(`${new Date().toISOString()} vncd: ${message}\n`);
+}
+
+/** Tries each candidate address set in turn (QEMU's `to=`): the first that is free wins. */
+async function listen(server: VncServer, tries: readonly (readonly ListenAddress[])[]): Promise<readonly SocketAddress[]> {
+  for (const [index, addresses] of tries.entries()) {
+    try {
+      return await server.listen(addresses);
+    } catch (error) {
+      const inUse = error instanceof VncdError && /EADDRINUSE/.test(`${error.message} ${String(error.cause)}`);
+      if (!inUse || index === tries.length - 1) throw error;
+    }
+  }
+  return [];
+}
+
+async function startDisplay(config: VncDisplayConfig, secrets: SecretStore, source: RunningSource): Promise<VncServer> {
+  const password = config.passwordSecret === undefined ? undefined : secrets.getText(config.passwordSecret);
+  const server = new VncServer({
+    display: source.display,
+    auth: config.password || password !== undefined ? 'vnc' : 'none',
+    ...(password !== undefined && { password }),
+    ...(config.share && { share: config.share }),
+    ...(config.connections !== undefined && { maxConnections: config.connections }),
+    logger,
+  });
+  const bound = await listen(server, config.listen);
+  const where = bound.map(formatAddress).join(', ') || 'no address (none)';
+  log(`serving "${source.display.name}" ${source.display.width}x${source.display.height} on ${where}, auth ${server.info().auth}`);
+  const tcp = bound.find((address) => address.family === 'ipv4') ?? bound.find((address) => address.family === 'ipv6');
+  if (tcp) log(`connect with a VNC viewer, e.g.: vncviewer ${formatAddress(tcp).replace(/:(\d+)$/, '::$1')}`);
+  return server;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const args = parseArguments(argv);
+  if (args === 'help') {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (args === 'version') {
+    process.stdout.write(`vncd ${version()}\n`);
+    return 0;
+  }
+  const configs = args.vnc.map(parseVncOption);
+  const secrets = new SecretStore();
+  for (const object of args.objects) addObject(object, secrets);
+  const sources: RunningSource[] = [];
+  const servers: VncServer[] = [];
+  for (const config of configs) {
+    const source = await openSource(args.source, config.id);
+    sources.push(source);
+    servers.push(await startDisplay(config, secrets, source));
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      log(`${signal}: shutting down`);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await Promise.all(servers.map((server) => server.close()));
+  for (const source of sources) source.stop();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const usageError = error instanceof OptionError;
+    process.stderr.write(`vncd: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = usageError ? 2 : 1;
+  },
+);
