@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { cipherSupports, secureRandom, type RandomSource } from '../crypto';
+import { defaultCipherRegistry, secureRandom, type CipherRegistry, type RandomSource } from '../crypto';
 import { Listener, type Channel, type ListenAddress, type SocketAddress } from '../io';
 import { noneSecurity } from './auth/none';
 import { PasswordState } from './auth/password';
@@ -32,6 +32,8 @@ export interface VncServerOptions {
   readonly logger?: Logger;
   /** Where challenges come from; pass a deterministic source in tests only. */
   readonly random?: RandomSource;
+  /** The cipher backends to use (the default registry unless given). */
+  readonly ciphers?: CipherRegistry;
 }
 
 export interface VncServerEvents {
@@ -82,17 +84,18 @@ export class VncServer extends EventEmitter<VncServerEvents> {
     this.share = options.share ?? 'allow-exclusive';
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.logger = options.logger ?? silentLogger;
-    if (this.authType === 'vnc' && !cipherSupports('des', 'ecb')) {
+    const ciphers = options.ciphers ?? defaultCipherRegistry();
+    if (this.authType === 'vnc' && !ciphers.supports('des', 'ecb')) {
       throw new VncError(
         VncErrorCode.INVALID_OPTION,
-        'VNC password authentication needs DES-ECB, and no cipher backend supports it',
+        `VNC password authentication needs DES-ECB, which none of the cipher backends supports (${ciphers.backends().join(', ') || 'none registered'})`,
       );
     }
     const limits: ClientMessageLimits = {
       maxEncodings: MAX_ENCODINGS,
       maxCutText: options.maxCutText ?? DEFAULT_MAX_CUT_TEXT,
     };
-    const security: SecurityHandler[] = [this.authType === 'vnc' ? vncSecurity(this.passwords) : noneSecurity];
+    const security: SecurityHandler[] = [this.authType === 'vnc' ? vncSecurity(this.passwords, ciphers) : noneSecurity];
     const { display } = this;
     this.shadow = new Shadow(display.width, display.height, display.format);
     this.shadow.refresh(this.displaySource(), [{ x: 0, y: 0, w: display.width, h: display.height }]);

@@ -1,4 +1,4 @@
-import { constantTimeEqual, vncAuthResponse } from '../../crypto';
+import { constantTimeEqual, vncAuthResponse, type CipherRegistry } from '../../crypto';
 import { SecurityType } from '../protocol/constants';
 import type { PasswordState } from './password';
 import type { SecurityHandler } from './security';
@@ -10,7 +10,7 @@ const CHALLENGE_LENGTH = 16;
  * client with its password. The challenge is always sent, even when no password
  * is usable, so a client learns nothing from the exchange itself.
  */
-export function vncSecurity(passwords: PasswordState): SecurityHandler {
+export function vncSecurity(passwords: PasswordState, ciphers: CipherRegistry): SecurityHandler {
   return {
     type: SecurityType.VNC_AUTH,
     name: 'vnc',
@@ -20,7 +20,7 @@ export function vncSecurity(passwords: PasswordState): SecurityHandler {
       const response = await channel.read(CHALLENGE_LENGTH);
       const state = passwords.current();
       if ('reason' in state) return { ok: false, reason: state.reason };
-      const expected = vncAuthResponse(state.password, challenge);
+      const expected = vncAuthResponse(state.password, challenge, { registry: ciphers });
       return constantTimeEqual(expected, response) ? { ok: true } : { ok: false, reason: 'authentication failed' };
     },
   };

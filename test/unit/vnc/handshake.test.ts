@@ -1,3 +1,4 @@
+import { CipherRegistry, createForgeCipherBackend } from '../../../src/crypto';
 import { createChannelPair } from '../../../src/io';
 import { Display, VncServer, type VncServerOptions } from '../../../src/vnc';
 import { TestClient, vncResponse } from '../../helpers/rfb-client';
@@ -216,6 +217,17 @@ describe('handshake', () => {
         expect({ splitAt, ...result }).toEqual({ splitAt, sent: hex(expected), closed: closes });
       }
     });
+  });
+
+  it('refuses VNC auth when configured if no cipher backend has DES, and works with only the forge backend', async () => {
+    expect(() => makeServer({ auth: 'vnc', password: 'secret', ciphers: new CipherRegistry() })).toThrow(
+      /VNC password authentication needs DES-ECB, which none of the cipher backends supports \(none registered\)/,
+    );
+    const forgeOnly = new CipherRegistry();
+    forgeOnly.register(createForgeCipherBackend());
+    server = makeServer({ auth: 'vnc', password: 'secret', ciphers: forgeOnly });
+    const ok = hex(SERVER_VERSION + '01 02' + CHALLENGE + '00000000' + SERVER_INIT);
+    expect(await exchange(server, V38 + '02' + GOOD_RESPONSE + '01', ok.length / 2, false)).toEqual({ sent: ok, closed: false });
   });
 
   it('refuses a client over the connection limit with a reason, in 3.8 and in 3.3', async () => {
