@@ -3,7 +3,7 @@ import { IoError, IoErrorCode, formatAddress, type Channel, type SocketAddress }
 import type { AuthName, SecurityHandler } from './auth/security';
 import { ClientUpdates, type UpdatePlan } from './client-updates';
 import type { Display } from './display';
-import { chooseEncoder, copyRect, type EncodedRect, type EncoderFactory, type RectEncoder } from './encoders';
+import { chooseEncoder, copyRect, type EncodedRect, type EncoderFactory, type EncodeSettings, type RectEncoder } from './encoders';
 import { VncError, VncErrorCode } from './errors';
 import { colourMapFor, encodeSetColourMapEntries } from './framebuffer/colour-map';
 import type { Rect } from './framebuffer/rect';
@@ -25,6 +25,8 @@ export interface SessionHost {
   readonly random: RandomSource;
   readonly logger: Logger;
   readonly limits: ClientMessageLimits;
+  /** Whether encoders may send lossy pixels (JPEG) to clients that ask for them. */
+  readonly lossy: boolean;
   /** Applies the share policy to a client's ClientInit; a string is the reason to turn it away. */
   admit(session: ClientSession, shared: boolean): string | undefined;
   initialized(session: ClientSession): void;
@@ -74,6 +76,7 @@ export class ClientSession {
   private encodings: readonly number[] = [];
   private encoderFactory: EncoderFactory | undefined;
   private encoder: RectEncoder | undefined;
+  private settings: EncodeSettings;
   private desktopSize = false;
   private updates: ClientUpdates | undefined;
   private updateScheduled = false;
@@ -87,6 +90,7 @@ export class ClientSession {
     this.connection = { channel };
     this.format = SERVER_INIT_FORMAT;
     this.translator = createTranslator(host.display.format, this.format);
+    this.settings = { lossy: host.lossy };
   }
 
   get channel(): Channel {
@@ -255,6 +259,7 @@ export class ClientSession {
 
   private setEncodings(encodings: readonly number[]): void {
     this.encodings = encodings;
+    this.settings = { lossy: this.host.lossy, ...levelsIn(encodings) };
     this.desktopSize = encodings.includes(Encoding.DESKTOP_SIZE);
     if (this.updates) this.updates.copyRect = encodings.includes(Encoding.COPY_RECT);
     const factory = chooseEncoder(encodings);
@@ -306,7 +311,7 @@ export class ClientSession {
     const encoder = this.encoder ?? (this.encoder = chooseEncoder([]).create());
     const rects: EncodedRect[] = plan.copies.map(({ source, target }) => copyRect(target, source.x, source.y));
     for (const rect of plan.rects) {
-      rects.push(...encoder.encode({ source: this.host.source, rect, translator: this.translator }));
+      rects.push(...encoder.encode({ source: this.host.source, rect, translator: this.translator, settings: this.settings }));
     }
     const chunks: Uint8Array[] = [framebufferUpdateHeader(rects.length)];
     for (const { rect, encoding, body } of rects) chunks.push(rectangleHeader(rect, encoding), ...body);
@@ -332,6 +337,16 @@ export class ClientSession {
       this.close(`client too slow: ${queued} bytes queued, limit ${DROP_FACTOR * this.outputLimit}`);
     }
   }
+}
+
+/** The first compression and JPEG quality levels in a SetEncodings list (pseudo-encodings -256…-247, -32…-23). */
+function levelsIn(encodings: readonly number[]): { compressLevel?: number; qualityLevel?: number } {
+  const compress = encodings.find((e) => e >= Encoding.COMPRESS_LEVEL_0 && e <= Encoding.COMPRESS_LEVEL_0 + 9);
+  const quality = encodings.find((e) => e >= Encoding.JPEG_QUALITY_LEVEL_0 && e <= Encoding.JPEG_QUALITY_LEVEL_0 + 9);
+  return {
+    ...(compress !== undefined && { compressLevel: compress - Encoding.COMPRESS_LEVEL_0 }),
+    ...(quality !== undefined && { qualityLevel: quality - Encoding.JPEG_QUALITY_LEVEL_0 }),
+  };
 }
 
 /** The log line's reason for how a session ended. */

@@ -27,6 +27,8 @@ export interface VncServerOptions {
   readonly share?: SharePolicy;
   /** Most clients at once (default 32); more are refused with a reason. */
   readonly maxConnections?: number;
+  /** Allow lossy encodings (Tight JPEG) for clients that ask for a quality level; off by default, as in QEMU. */
+  readonly lossy?: boolean;
   /** Longest clipboard text accepted from a client (default 1 MiB); longer text is dropped. */
   readonly maxCutText?: number;
   readonly logger?: Logger;
@@ -110,6 +112,7 @@ export class VncServer extends EventEmitter<VncServerEvents> {
       random: options.random ?? secureRandom,
       logger: this.logger,
       limits,
+      lossy: options.lossy ?? false,
       admit: (session, shared) => this.admit(session, shared),
       initialized: (session) => {
         const info = session.info();

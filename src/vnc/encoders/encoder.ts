@@ -1,12 +1,23 @@
 import type { Rect } from '../framebuffer/rect';
 import type { PixelSource, Translator } from '../framebuffer/translate';
 
+/** What the client asked for with pseudo-encodings, and what the server allows. */
+export interface EncodeSettings {
+  /** 0 (fast) to 9 (small), from the CompressLevel pseudo-encodings; undefined when the client sent none. */
+  readonly compressLevel?: number;
+  /** 0 (small) to 9 (best), from the JPEG QualityLevel pseudo-encodings; undefined means no JPEG. */
+  readonly qualityLevel?: number;
+  /** The server allows lossy output (JPEG); off by default, as in QEMU. */
+  readonly lossy: boolean;
+}
+
 export interface EncodeInput {
   /** The pixels to read (the server's copy of the display), in the display's native format. */
   readonly source: PixelSource;
   readonly rect: Rect;
   /** Native format to the client's format, built once per SetPixelFormat. */
   readonly translator: Translator;
+  readonly settings: EncodeSettings;
 }
 
 /** One rectangle of a FramebufferUpdate: its header fields and the bytes after the header. */

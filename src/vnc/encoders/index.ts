@@ -1,7 +1,7 @@
 import type { EncoderFactory } from './encoder';
 import { rawEncoder } from './raw';
 
-export type { EncodedRect, EncodeInput, EncoderFactory, RectEncoder } from './encoder';
+export type { EncodedRect, EncodeInput, EncoderFactory, EncodeSettings, RectEncoder } from './encoder';
 export { copyRect } from './copyrect';
 
 /** The pixel encodings vncd can produce; a new encoding is one more entry. */
