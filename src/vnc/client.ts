@@ -80,7 +80,10 @@ export class ClientSession {
   private desktopSize = false;
   private updates: ClientUpdates | undefined;
   private updateScheduled = false;
+  private updateInFlight = false;
   private waitingForDrain = false;
+  /** Bumped by SetPixelFormat: an update encoded for an older format is thrown away. */
+  private formatGeneration = 0;
 
   constructor(
     readonly id: number,
@@ -245,6 +248,7 @@ export class ClientSession {
 
   private setPixelFormat(format: PixelFormat): void {
     this.format = format;
+    this.formatGeneration++;
     if (format.trueColour) {
       this.translator = createTranslator(this.host.display.format, format);
     } else {
@@ -288,20 +292,40 @@ export class ClientSession {
   }
 
   private sendUpdate(): void {
-    if (!this.isRunning || !this.updates) return;
+    if (!this.isRunning || !this.updates || this.updateInFlight) return;
     if (this.channel.queuedBytes > this.outputLimit) {
       this.waitForDrain();
       return;
     }
     const plan = this.updates.take();
-    if (plan?.kind === 'resize' && !this.desktopSize) {
+    if (plan === undefined) return;
+    if (plan.kind === 'resize' && !this.desktopSize) {
       this.close('the desktop was resized and the client cannot follow (it did not ask for DesktopSize)');
       return;
     }
-    if (plan) this.send(this.encodeUpdate(plan));
+    this.updateInFlight = true;
+    const generation = this.formatGeneration;
+    this.encodeUpdate(plan).then(
+      (chunks) => {
+        this.updateInFlight = false;
+        if (!this.isRunning) return;
+        if (generation !== this.formatGeneration) {
+          // Encoded for a pixel format the client has since replaced: send the screen again instead.
+          this.updates?.markAllDirty();
+          this.updates?.request(true, { x: 0, y: 0, w: this.host.display.width, h: this.host.display.height });
+        } else {
+          this.send(chunks);
+        }
+        this.scheduleUpdate();
+      },
+      (error: unknown) => {
+        this.updateInFlight = false;
+        this.close(`encoding failed: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
   }
 
-  private encodeUpdate(plan: UpdatePlan): Uint8Array[] {
+  private async encodeUpdate(plan: UpdatePlan): Promise<Uint8Array[]> {
     if (plan.kind === 'resize') {
       return [
         framebufferUpdateHeader(1),
@@ -309,10 +333,11 @@ export class ClientSession {
       ];
     }
     const encoder = this.encoder ?? (this.encoder = chooseEncoder([]).create());
+    const input = { source: this.host.source, translator: this.translator, settings: this.settings };
     const rects: EncodedRect[] = plan.copies.map(({ source, target }) => copyRect(target, source.x, source.y));
-    for (const rect of plan.rects) {
-      rects.push(...encoder.encode({ source: this.host.source, rect, translator: this.translator, settings: this.settings }));
-    }
+    // One rectangle after another: a later one may read newer pixels than an earlier one,
+    // which is harmless, since whatever changed is damage and will be sent again.
+    for (const rect of plan.rects) rects.push(...(await encoder.encode({ ...input, rect })));
     const chunks: Uint8Array[] = [framebufferUpdateHeader(rects.length)];
     for (const { rect, encoding, body } of rects) chunks.push(rectangleHeader(rect, encoding), ...body);
     return chunks;

@@ -12,7 +12,10 @@ export interface EncodeSettings {
 }
 
 export interface EncodeInput {
-  /** The pixels to read (the server's copy of the display), in the display's native format. */
+  /**
+   * The pixels to read (the server's copy of the display), in the display's
+   * native format. Read them before the first `await`: the copy may change after.
+   */
   readonly source: PixelSource;
   readonly rect: Rect;
   /** Native format to the client's format, built once per SetPixelFormat. */
@@ -34,7 +37,8 @@ export interface EncodedRect {
  * An encoder may split a rectangle into several.
  */
 export interface RectEncoder {
-  encode(input: EncodeInput): EncodedRect[];
+  /** Asynchronous where compression runs on zlib's thread pool; one call at a time per encoder. */
+  encode(input: EncodeInput): EncodedRect[] | Promise<EncodedRect[]>;
   /** Releases what the state holds (zlib streams) when the client goes. */
   dispose?(): void;
 }

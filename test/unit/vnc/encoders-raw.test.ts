@@ -4,7 +4,7 @@ import { BGRX32 } from '../../../src/vnc';
 import { NOVNC_FORMAT, NovncScreen } from '../../helpers/novnc-oracle';
 
 describe('Raw encoder, decoded by noVNC', () => {
-  it('reproduces the source pixel for pixel, rect by rect', () => {
+  it('reproduces the source pixel for pixel, rect by rect', async () => {
     const width = 37;
     const height = 21;
     const data = Buffer.alloc(width * height * 4);
@@ -14,7 +14,7 @@ describe('Raw encoder, decoded by noVNC', () => {
     const screen = new NovncScreen(width, height);
     const encoder = rawEncoder.create();
     for (const rect of [{ x: 0, y: 0, w: 37, h: 10 }, { x: 0, y: 10, w: 1, h: 11 }, { x: 1, y: 10, w: 36, h: 11 }]) {
-      for (const encoded of encoder.encode({ source, rect, translator, settings: { lossy: false } })) {
+      for (const encoded of await encoder.encode({ source, rect, translator, settings: { lossy: false } })) {
         screen.decode(encoded.rect, encoded.encoding, Buffer.concat(encoded.body));
       }
     }
