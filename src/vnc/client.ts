@@ -27,6 +27,8 @@ export interface SessionHost {
   readonly limits: ClientMessageLimits;
   /** Whether encoders may send lossy pixels (JPEG) to clients that ask for them. */
   readonly lossy: boolean;
+  /** The pixel encodings this server may use. */
+  readonly encoders: ReadonlyMap<number, EncoderFactory>;
   /** Applies the share policy to a client's ClientInit; a string is the reason to turn it away. */
   admit(session: ClientSession, shared: boolean): string | undefined;
   initialized(session: ClientSession): void;
@@ -50,6 +52,8 @@ export interface ClientInfo {
   readonly pixelFormat?: string;
   readonly encodings: readonly number[];
   readonly bytesSent: number;
+  /** Output waiting for the client to read it: large means a slow or stalled viewer. */
+  readonly queuedBytes: number;
 }
 
 type Phase = 'handshake' | 'running' | 'closed';
@@ -160,6 +164,7 @@ export class ClientSession {
       ...(this.phase === 'running' && { pixelFormat: describePixelFormat(this.format) }),
       encodings: this.encodings,
       bytesSent: this.channel.bytesWritten,
+      queuedBytes: this.channel.queuedBytes,
     };
   }
 
@@ -266,7 +271,7 @@ export class ClientSession {
     this.settings = { lossy: this.host.lossy, ...levelsIn(encodings) };
     this.desktopSize = encodings.includes(Encoding.DESKTOP_SIZE);
     if (this.updates) this.updates.copyRect = encodings.includes(Encoding.COPY_RECT);
-    const factory = chooseEncoder(encodings);
+    const factory = chooseEncoder(encodings, this.host.encoders);
     if (factory !== this.encoderFactory) {
       this.encoder?.dispose?.();
       this.encoderFactory = factory;
@@ -332,7 +337,7 @@ export class ClientSession {
         rectangleHeader({ x: 0, y: 0, w: plan.width, h: plan.height }, Encoding.DESKTOP_SIZE),
       ];
     }
-    const encoder = this.encoder ?? (this.encoder = chooseEncoder([]).create());
+    const encoder = this.encoder ?? (this.encoder = chooseEncoder([], this.host.encoders).create());
     const input = { source: this.host.source, translator: this.translator, settings: this.settings };
     const rects: EncodedRect[] = plan.copies.map(({ source, target }) => copyRect(target, source.x, source.y));
     // One rectangle after another: a later one may read newer pixels than an earlier one,

@@ -8,6 +8,7 @@ import { vncSecurity } from './auth/vnc';
 import { ClientSession, type ClientInfo, type SessionHost } from './client';
 import type { Display, DisplayObserver } from './display';
 import { VncError, VncErrorCode } from './errors';
+import { encoderFactories, type EncoderFactory } from './encoders';
 import { DirtyMap } from './framebuffer/dirty-map';
 import type { Rect } from './framebuffer/rect';
 import { Shadow } from './framebuffer/shadow';
@@ -27,6 +28,11 @@ export interface VncServerOptions {
   readonly share?: SharePolicy;
   /** Most clients at once (default 32); more are refused with a reason. */
   readonly maxConnections?: number;
+  /**
+   * Pixel encodings the server may use, by name ('raw', 'hextile', 'zrle', 'tight', ...);
+   * all it has by default. Raw stays available, since every client can decode it.
+   */
+  readonly encodings?: readonly string[];
   /** Allow lossy encodings (Tight JPEG) for clients that ask for a quality level; off by default, as in QEMU. */
   readonly lossy?: boolean;
   /** Longest clipboard text accepted from a client (default 1 MiB); longer text is dropped. */
@@ -113,6 +119,7 @@ export class VncServer extends EventEmitter<VncServerEvents> {
       logger: this.logger,
       limits,
       lossy: options.lossy ?? false,
+      encoders: selectEncoders(options.encodings),
       admit: (session, shared) => this.admit(session, shared),
       initialized: (session) => {
         const info = session.info();
@@ -262,6 +269,21 @@ export class VncServer extends EventEmitter<VncServerEvents> {
       this.logger.error(`${session.label}: input handler threw: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+}
+
+/** The encoder factories the server may use, checked when configured so a typo is not silent. */
+function selectEncoders(names: readonly string[] | undefined): ReadonlyMap<number, EncoderFactory> {
+  if (names === undefined) return encoderFactories;
+  const byName = new Map([...encoderFactories.values()].map((factory) => [factory.name, factory]));
+  const selected = new Map<number, EncoderFactory>();
+  for (const name of names) {
+    const factory = byName.get(name);
+    if (!factory) {
+      throw new VncError(VncErrorCode.INVALID_OPTION, `unknown encoding '${name}' (known: ${[...byName.keys()].join(', ')})`);
+    }
+    selected.set(factory.encoding, factory);
+  }
+  return selected;
 }
 
 function emptyDirtyMap(width: number, height: number): DirtyMap {

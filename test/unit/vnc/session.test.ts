@@ -301,6 +301,12 @@ describe('client session', () => {
     });
   });
 
+  it('refuses an unknown encoding name in the encodings option, naming the known ones', () => {
+    expect(() => new VncServer({ display: new Display({ width: 1, height: 1 }), encodings: ['raw', 'hextil'] })).toThrow(
+      /unknown encoding 'hextil' \(known: raw/,
+    );
+  });
+
   it('reports connection events and info() in QEMU terms', async () => {
     start();
     const events: string[] = [];
