@@ -54,7 +54,9 @@ export class DemoDesktop {
     }
   }
 
-  pointed({ x, y, buttons }: PointerInput): void {
+  pointed(input: PointerInput): void {
+    if (input.relative) return; // the demo asks for absolute positions
+    const { x, y, buttons } = input;
     const inside = x >= PAINT.x && x < PAINT.x + PAINT.w && y >= PAINT.y + 28 && y < PAINT.y + PAINT.h;
     if ((buttons & 1) === 0 || !inside) {
       this.drawing = false;

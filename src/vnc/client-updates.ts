@@ -7,25 +7,43 @@ export interface PendingCopy {
   readonly target: Rect;
 }
 
+/** Why the screen layout is being reported (ExtendedDesktopSize's x field). */
+export type LayoutReason = 'server' | 'this-client' | 'other-client';
+/** The answer to a SetDesktopSize (ExtendedDesktopSize's y field). */
+export type LayoutStatus = 'ok' | 'prohibited' | 'out-of-resources' | 'invalid-layout';
+
+/** Pseudo-rectangles: news for the client that is not pixels. */
+export type PseudoUpdate =
+  | { readonly kind: 'cursor' | 'leds' | 'name' | 'pointer-mode' | 'qemu-key-ack' }
+  | { readonly kind: 'layout'; readonly reason: LayoutReason; readonly status: LayoutStatus };
+
 /** What one FramebufferUpdate will carry. */
 export type UpdatePlan =
-  | { readonly kind: 'resize'; readonly width: number; readonly height: number }
-  | { readonly kind: 'pixels'; readonly copies: readonly PendingCopy[]; readonly rects: readonly Rect[] };
+  | { readonly kind: 'resize'; readonly width: number; readonly height: number; readonly reason: LayoutReason }
+  | {
+      readonly kind: 'pixels';
+      readonly pseudo: readonly PseudoUpdate[];
+      readonly copies: readonly PendingCopy[];
+      readonly rects: readonly Rect[];
+    };
 
 /** Past this many queued copies they stop being worth it: the area is sent as pixels instead. */
 const MAX_PENDING_COPIES = 16;
 
 /**
- * What a client has not been sent yet, and whether it has asked for an update.
- * RFB is pull-based: nothing is sent until the client requests, and between
- * requests changes only accumulate here, in bounded form (a tile map and a
- * few copies), however long the client takes.
+ * What a client has not been sent yet, and whether it may be sent now.
+ * RFB is pull-based: nothing is sent until the client requests (or enables
+ * continuous updates), and between requests changes only accumulate here, in
+ * bounded form (a tile map, a few copies, a few kinds of news), however long
+ * the client takes.
  */
 export class ClientUpdates {
   private readonly dirty: DirtyMap;
   private copies: PendingCopy[] = [];
+  private pseudo: PseudoUpdate[] = [];
   private requested: Rect | undefined;
-  private resizePending = false;
+  private continuous: Rect | undefined;
+  private resizeReason: LayoutReason | undefined;
 
   constructor(
     private width: number,
@@ -44,12 +62,27 @@ export class ClientUpdates {
     this.requested = clipped ?? { x: 0, y: 0, w: 0, h: 0 };
   }
 
+  /** Continuous updates: send changes in `area` as they happen, without requests; `undefined` stops. */
+  setContinuous(area: Rect | undefined): void {
+    this.continuous = area;
+  }
+
+  get isContinuous(): boolean {
+    return this.continuous !== undefined;
+  }
+
   markDirty(rects: readonly Rect[]): void {
     for (const r of rects) this.dirty.mark(r.x, r.y, r.w, r.h);
   }
 
   markAllDirty(): void {
     this.dirty.markAll();
+  }
+
+  /** News that is not pixels; the same kind queued twice is sent once (layout replies are each kept). */
+  addPseudo(update: PseudoUpdate): void {
+    if (update.kind !== 'layout' && this.pseudo.some((queued) => queued.kind === update.kind)) return;
+    this.pseudo.push(update);
   }
 
   /**
@@ -68,30 +101,34 @@ export class ClientUpdates {
    * The framebuffer changed size: pending copies are void and the client is told
    * the new size first. Its outstanding request stays: it answers with the resize.
    */
-  resize(width: number, height: number): void {
+  resize(width: number, height: number, reason: LayoutReason): void {
     this.width = width;
     this.height = height;
     this.dirty.resize(width, height);
     this.copies = [];
-    this.resizePending = true;
+    this.pseudo = this.pseudo.filter((update) => update.kind !== 'layout');
+    if (this.continuous) this.continuous = { x: 0, y: 0, w: width, h: height };
+    this.resizeReason = reason;
   }
 
-  /** The next update to send, if the client is waiting for one and there is something to send; it is taken. */
+  /** The next update to send, if the client may be sent one and there is something to send; it is taken. */
   take(): UpdatePlan | undefined {
-    const area = this.requested;
+    const area = this.requested ?? this.continuous;
     if (area === undefined) return undefined;
-    if (this.resizePending) {
-      this.resizePending = false;
+    if (this.resizeReason !== undefined) {
+      const reason = this.resizeReason;
+      this.resizeReason = undefined;
       this.requested = undefined;
       this.dirty.markAll();
-      return { kind: 'resize', width: this.width, height: this.height };
+      return { kind: 'resize', width: this.width, height: this.height, reason };
     }
     const within = clipRect(area, this.width, this.height);
     const rects = within ? this.dirty.takeWithin(within) : [];
-    if (rects.length === 0 && this.copies.length === 0) return undefined;
-    const copies = this.copies;
+    if (rects.length === 0 && this.copies.length === 0 && this.pseudo.length === 0) return undefined;
+    const plan: UpdatePlan = { kind: 'pixels', pseudo: this.pseudo, copies: this.copies, rects };
+    this.pseudo = [];
     this.copies = [];
     this.requested = undefined;
-    return { kind: 'pixels', copies, rects };
+    return plan;
   }
 }

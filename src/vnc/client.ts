@@ -1,9 +1,10 @@
 import type { RandomSource } from '../crypto';
 import { IoError, IoErrorCode, formatAddress, type Channel, type SocketAddress } from '../io';
 import type { AuthName, SecurityHandler } from './auth/security';
-import { ClientUpdates, type UpdatePlan } from './client-updates';
+import { capabilitiesOf, NO_CAPABILITIES, type Capabilities } from './capabilities';
+import { ClientUpdates, type LayoutReason, type PseudoUpdate } from './client-updates';
 import type { Display } from './display';
-import { chooseEncoder, copyRect, type EncodedRect, type EncoderFactory, type EncodeSettings, type RectEncoder } from './encoders';
+import { chooseEncoder, type EncodedRect, type EncoderFactory, type EncodeSettings, type RectEncoder } from './encoders';
 import { VncError, VncErrorCode } from './errors';
 import { colourMapFor, encodeSetColourMapEntries } from './framebuffer/colour-map';
 import type { Rect } from './framebuffer/rect';
@@ -11,10 +12,11 @@ import { createTranslator, type PixelSource, type Translator } from './framebuff
 import { handshake, type HandshakeResult, type HandshakeSession } from './handshake';
 import type { Logger } from './logger';
 import { readClientMessage, type ClientMessage, type ClientMessageLimits } from './protocol/client-messages';
-import { Encoding } from './protocol/constants';
 import { BGRX32, bytesPerPixel, describePixelFormat, encodePixelFormat, type PixelFormat } from './protocol/pixel-format';
-import { bell, framebufferUpdateHeader, rectangleHeader, serverCutText } from './protocol/server-messages';
+import { bell, serverCutText } from './protocol/server-messages';
 import { MessageWriter } from './protocol/writer';
+import { buildUpdate } from './update-builder';
+import { OutputPump } from './output-pump';
 
 /** What a session needs from its server. */
 export interface SessionHost {
@@ -66,8 +68,6 @@ type Phase = 'handshake' | 'running' | 'closed';
 const SERVER_INIT_FORMAT = BGRX32;
 
 const MIN_OUTPUT_LIMIT = 1024 * 1024;
-/** A client whose queue passes this many times its limit has stopped reading: it is dropped. */
-const DROP_FACTOR = 5;
 
 /** One connection, from the version exchange to the close. */
 export class ClientSession {
@@ -77,15 +77,14 @@ export class ClientSession {
   private shared: boolean | undefined;
   private format: PixelFormat;
   private translator: Translator;
-  private encodings: readonly number[] = [];
+  private capabilities: Capabilities = NO_CAPABILITIES;
   private encoderFactory: EncoderFactory | undefined;
   private encoder: RectEncoder | undefined;
   private settings: EncodeSettings;
-  private desktopSize = false;
+  /** Pseudo-encodings this client was already told about once (ExtendedDesktopSize, key events…). */
+  private greeted = new Set<PseudoUpdate['kind']>();
   private updates: ClientUpdates | undefined;
-  private updateScheduled = false;
-  private updateInFlight = false;
-  private waitingForDrain = false;
+  private readonly output: OutputPump;
   /** Bumped by SetPixelFormat: an update encoded for an older format is thrown away. */
   private formatGeneration = 0;
 
@@ -98,6 +97,7 @@ export class ClientSession {
     this.format = SERVER_INIT_FORMAT;
     this.translator = createTranslator(host.display.format, this.format);
     this.settings = { lossy: host.lossy };
+    this.output = new OutputPump(this, () => this.outputLimit(), () => this.nextUpdate());
   }
 
   get channel(): Channel {
@@ -162,7 +162,7 @@ export class ClientSession {
       ...(this.auth?.username !== undefined && { username: this.auth.username }),
       ...(this.shared !== undefined && { shared: this.shared }),
       ...(this.phase === 'running' && { pixelFormat: describePixelFormat(this.format) }),
-      encodings: this.encodings,
+      encodings: this.capabilities.encodings,
       bytesSent: this.channel.bytesWritten,
       queuedBytes: this.channel.queuedBytes,
     };
@@ -187,9 +187,16 @@ export class ClientSession {
    * a client may be resized before its SetEncodings (saying it supports
    * DesktopSize) has arrived, and must not be dropped for that.
    */
-  resized(width: number, height: number): void {
+  resized(width: number, height: number, reason: LayoutReason): void {
     if (!this.updates) return;
-    this.updates.resize(width, height);
+    this.updates.resize(width, height, reason);
+    this.scheduleUpdate();
+  }
+
+  /** The display's cursor, LEDs, name or pointer mode changed: tell the client if it can take it. */
+  pseudoChanged(kind: 'cursor' | 'leds' | 'name' | 'pointer-mode'): void {
+    if (!this.updates || !this.accepts(kind)) return;
+    this.updates.addPseudo({ kind });
     this.scheduleUpdate();
   }
 
@@ -267,10 +274,17 @@ export class ClientSession {
   }
 
   private setEncodings(encodings: readonly number[]): void {
-    this.encodings = encodings;
-    this.settings = { lossy: this.host.lossy, ...levelsIn(encodings) };
-    this.desktopSize = encodings.includes(Encoding.DESKTOP_SIZE);
-    if (this.updates) this.updates.copyRect = encodings.includes(Encoding.COPY_RECT);
+    const capabilities = capabilitiesOf(encodings);
+    this.capabilities = capabilities;
+    this.settings = {
+      lossy: this.host.lossy,
+      ...(capabilities.compressLevel !== undefined && { compressLevel: capabilities.compressLevel }),
+      ...(capabilities.qualityLevel !== undefined && { qualityLevel: capabilities.qualityLevel }),
+    };
+    if (this.updates) {
+      this.updates.copyRect = capabilities.copyRect;
+      this.greet();
+    }
     const factory = chooseEncoder(encodings, this.host.encoders);
     if (factory !== this.encoderFactory) {
       this.encoder?.dispose?.();
@@ -280,103 +294,90 @@ export class ClientSession {
     this.host.logger.debug(`${this.label}: encodings [${encodings.join(', ')}], using ${factory.name}`);
   }
 
-  /** Several triggers in one turn of the event loop (a burst of damage) make one update. */
-  private scheduleUpdate(): void {
-    if (this.updateScheduled || !this.isRunning) return;
-    this.updateScheduled = true;
-    setImmediate(() => {
-      this.updateScheduled = false;
-      this.sendUpdate();
-    });
+  /**
+   * What a client learns once it says it understands a pseudo-encoding: the
+   * display's current cursor and LEDs, the screen layout (noVNC enables remote
+   * resize only after it has seen one), and QEMU's acknowledgements.
+   */
+  private greet(): void {
+    const { display } = this.host;
+    const news: PseudoUpdate[] = [];
+    if (display.cursor) news.push({ kind: 'cursor' });
+    if (display.leds) news.push({ kind: 'leds' });
+    news.push({ kind: 'layout', reason: 'server', status: 'ok' }, { kind: 'qemu-key-ack' }, { kind: 'pointer-mode' });
+    for (const update of news) {
+      const once = update.kind === 'layout' || update.kind === 'qemu-key-ack' || update.kind === 'pointer-mode';
+      if (!this.accepts(update.kind) || (once && this.greeted.has(update.kind))) continue;
+      this.greeted.add(update.kind);
+      this.updates?.addPseudo(update);
+    }
+    this.scheduleUpdate();
+  }
+
+  /** Whether this client said it understands the pseudo-encoding for that kind of news. */
+  private accepts(kind: PseudoUpdate['kind']): boolean {
+    const c = this.capabilities;
+    switch (kind) {
+      case 'cursor':
+        return c.cursor || c.cursorWithAlpha;
+      case 'leds':
+        return c.qemuLedState;
+      case 'name':
+        return c.desktopName;
+      case 'pointer-mode':
+        return c.qemuPointerMotion;
+      case 'qemu-key-ack':
+        return c.qemuKeyEvent;
+      case 'layout':
+        return c.extendedDesktopSize;
+    }
   }
 
   /** Output is bounded: over the limit nothing new is produced until the queue drains. */
-  private get outputLimit(): number {
+  private outputLimit(): number {
     const { width, height } = this.host.display;
     return Math.max(MIN_OUTPUT_LIMIT, width * height * bytesPerPixel(this.format));
   }
 
-  private sendUpdate(): void {
-    if (!this.isRunning || !this.updates || this.updateInFlight) return;
-    if (this.channel.queuedBytes > this.outputLimit) {
-      this.waitForDrain();
-      return;
-    }
-    const plan = this.updates.take();
-    if (plan === undefined) return;
-    if (plan.kind === 'resize' && !this.desktopSize) {
-      this.close('the desktop was resized and the client cannot follow (it did not ask for DesktopSize)');
-      return;
-    }
-    this.updateInFlight = true;
-    const generation = this.formatGeneration;
-    this.encodeUpdate(plan).then(
-      (chunks) => {
-        this.updateInFlight = false;
-        if (!this.isRunning) return;
-        if (generation !== this.formatGeneration) {
-          // Encoded for a pixel format the client has since replaced: send the screen again instead.
-          this.updates?.markAllDirty();
-          this.updates?.request(true, { x: 0, y: 0, w: this.host.display.width, h: this.host.display.height });
-        } else {
-          this.send(chunks);
-        }
-        this.scheduleUpdate();
-      },
-      (error: unknown) => {
-        this.updateInFlight = false;
-        this.close(`encoding failed: ${error instanceof Error ? error.message : String(error)}`);
-      },
-    );
-  }
-
-  private async encodeUpdate(plan: UpdatePlan): Promise<Uint8Array[]> {
-    if (plan.kind === 'resize') {
-      return [
-        framebufferUpdateHeader(1),
-        rectangleHeader({ x: 0, y: 0, w: plan.width, h: plan.height }, Encoding.DESKTOP_SIZE),
-      ];
-    }
-    const encoder = this.encoder ?? (this.encoder = chooseEncoder([], this.host.encoders).create());
-    const input = { source: this.host.source, translator: this.translator, settings: this.settings };
-    const rects: EncodedRect[] = plan.copies.map(({ source, target }) => copyRect(target, source.x, source.y));
-    // One rectangle after another: a later one may read newer pixels than an earlier one,
-    // which is harmless, since whatever changed is damage and will be sent again.
-    for (const rect of plan.rects) rects.push(...(await encoder.encode({ ...input, rect })));
-    const chunks: Uint8Array[] = [framebufferUpdateHeader(rects.length)];
-    for (const { rect, encoding, body } of rects) chunks.push(rectangleHeader(rect, encoding), ...body);
-    return chunks;
-  }
-
-  private waitForDrain(): void {
-    if (this.waitingForDrain) return;
-    this.waitingForDrain = true;
-    this.channel.flush().then(
-      () => {
-        this.waitingForDrain = false;
-        this.scheduleUpdate();
-      },
-      () => undefined, // closed meanwhile: nothing left to send
-    );
+  private scheduleUpdate(): void {
+    this.output.schedule();
   }
 
   private send(chunks: readonly Uint8Array[]): void {
-    this.channel.write(...chunks);
-    const queued = this.channel.queuedBytes;
-    if (queued > DROP_FACTOR * this.outputLimit) {
-      this.close(`client too slow: ${queued} bytes queued, limit ${DROP_FACTOR * this.outputLimit}`);
-    }
+    this.output.send(chunks);
   }
-}
 
-/** The first compression and JPEG quality levels in a SetEncodings list (pseudo-encodings -256…-247, -32…-23). */
-function levelsIn(encodings: readonly number[]): { compressLevel?: number; qualityLevel?: number } {
-  const compress = encodings.find((e) => e >= Encoding.COMPRESS_LEVEL_0 && e <= Encoding.COMPRESS_LEVEL_0 + 9);
-  const quality = encodings.find((e) => e >= Encoding.JPEG_QUALITY_LEVEL_0 && e <= Encoding.JPEG_QUALITY_LEVEL_0 + 9);
-  return {
-    ...(compress !== undefined && { compressLevel: compress - Encoding.COMPRESS_LEVEL_0 }),
-    ...(quality !== undefined && { qualityLevel: quality - Encoding.JPEG_QUALITY_LEVEL_0 }),
-  };
+  /** The next update for the pump: taken from what is pending, encoded, and dropped if the format changed meanwhile. */
+  private nextUpdate(): Promise<Uint8Array[] | undefined> | undefined {
+    const plan = this.updates?.take();
+    if (plan === undefined) return undefined;
+    if (plan.kind === 'resize' && !this.capabilities.desktopSize && !this.capabilities.extendedDesktopSize) {
+      this.close('the desktop was resized and the client cannot follow (it did not ask for DesktopSize)');
+      return undefined;
+    }
+    const generation = this.formatGeneration;
+    const encoder = this.encoder ?? (this.encoder = chooseEncoder([], this.host.encoders).create());
+    const context = {
+      capabilities: this.capabilities,
+      encoder,
+      source: this.host.source,
+      translator: this.translator,
+      settings: this.settings,
+      pseudoRect: (update: PseudoUpdate) => this.pseudoRect(update),
+    };
+    return buildUpdate(plan, context).then((chunks) => {
+      if (generation === this.formatGeneration) return chunks;
+      // Encoded for a pixel format the client has since replaced: send the screen again instead.
+      this.updates?.markAllDirty();
+      this.updates?.request(true, { x: 0, y: 0, w: this.host.display.width, h: this.host.display.height });
+      return undefined;
+    });
+  }
+
+  private pseudoRect(update: PseudoUpdate): EncodedRect | undefined {
+    void update;
+    return undefined;
+  }
 }
 
 /** The log line's reason for how a session ended. */

@@ -8,13 +8,29 @@ export interface KeyInput {
   /** An X11 keysym, as RFB sends it. */
   readonly keysym: number;
   readonly down: boolean;
+  /**
+   * The physical key, when the viewer sends QEMU extended key events: an XT
+   * scancode as QEMU numbers them (extended keys as 0x80 | code after 0xe0,
+   * e.g. right Ctrl 0x9d). Emulators should prefer it to the keysym.
+   */
+  readonly scancode?: number;
 }
 
-export interface PointerInput {
-  readonly x: number;
-  readonly y: number;
-  /** Bit 0 left, 1 middle, 2 right, 3/4 wheel up/down. */
-  readonly buttons: number;
+export type PointerInput =
+  | {
+      readonly relative?: false;
+      readonly x: number;
+      readonly y: number;
+      /** Bit 0 left, 1 middle, 2 right, 3/4 wheel up/down. */
+      readonly buttons: number;
+    }
+  /** In relative mode (see `setRelativePointer`), from viewers that support it: a movement. */
+  | { readonly relative: true; readonly dx: number; readonly dy: number; readonly buttons: number };
+
+/** A viewer asked for a new framebuffer size (ExtendedDesktopSize). */
+export interface ResizeRequest {
+  readonly width: number;
+  readonly height: number;
 }
 
 /** Input from viewers, for the embedder. */
@@ -23,17 +39,41 @@ export interface DisplayEvents {
   pointer: [input: PointerInput];
   /** Text a viewer put on its clipboard. */
   clipboard: [text: string];
+  /**
+   * A viewer asked for another size. To accept, call `display.resize()` from the
+   * listener; without a listener, or without a resize, the viewer is told no.
+   */
+  'resize-request': [request: ResizeRequest];
 }
 
-/** What a server hears from a display; the embedder never needs this. */
-export interface DisplayObserver {
-  damaged(rect: Rect): void;
-  resized(): void;
-  /** Called just before the pixels move, so damage still pending can be read from the buffer as it was. */
-  copying(source: Rect, destination: Rect): void;
-  bell(): void;
-  clipboard(text: string): void;
+/** A cursor image: RGBA, not premultiplied, row after row; the hotspot is the pixel that points. */
+export interface CursorImage {
+  readonly width: number;
+  readonly height: number;
+  readonly hotspotX: number;
+  readonly hotspotY: number;
+  readonly rgba: Uint8Array;
 }
+
+export interface LedState {
+  readonly scrollLock: boolean;
+  readonly numLock: boolean;
+  readonly capsLock: boolean;
+}
+
+/** What a server hears from a display (the embedder never needs this); `copy` comes before the pixels move. */
+export type DisplayChange =
+  | { readonly kind: 'damage'; readonly rect: Rect }
+  | { readonly kind: 'resize' }
+  | { readonly kind: 'copy'; readonly source: Rect; readonly target: Rect }
+  | { readonly kind: 'bell' }
+  | { readonly kind: 'clipboard'; readonly text: string }
+  | { readonly kind: 'cursor' }
+  | { readonly kind: 'leds' }
+  | { readonly kind: 'name' }
+  | { readonly kind: 'pointer-mode' };
+
+export type DisplayObserver = (change: DisplayChange) => void;
 
 export interface DisplayOptions {
   readonly width: number;
@@ -44,6 +84,8 @@ export interface DisplayOptions {
   readonly name?: string;
 }
 
+const MAX_CURSOR_SIDE = 256;
+
 /**
  * A framebuffer that an embedder owns and vncd serves. Draw into `buffer` (or
  * hand a whole frame to `put`), then say what changed with `damage`; listen to
@@ -51,7 +93,10 @@ export interface DisplayOptions {
  */
 export class Display extends EventEmitter<DisplayEvents> {
   readonly format: PixelFormat;
-  readonly name: string;
+  private desktopName: string;
+  private cursorImage: CursorImage | undefined;
+  private ledState: LedState | undefined;
+  private relative = false;
   private pixels: Buffer;
   private size: { width: number; height: number };
   private readonly observers = new Set<DisplayObserver>();
@@ -65,7 +110,7 @@ export class Display extends EventEmitter<DisplayEvents> {
         `a display needs a true-colour 16 or 32 bpp format, not ${describePixelFormat(this.format)}`,
       );
     }
-    this.name = options.name ?? 'vncd';
+    this.desktopName = options.name ?? 'vncd';
     checkFramebufferSize(options.width, options.height);
     this.size = { width: options.width, height: options.height };
     this.pixels = Buffer.alloc(options.width * options.height * bytesPerPixel(this.format));
@@ -92,7 +137,7 @@ export class Display extends EventEmitter<DisplayEvents> {
   /** Tells viewers that this area changed (clipped to the framebuffer; empty areas are ignored). */
   damage(x = 0, y = 0, width: number = this.width, height: number = this.height): void {
     const rect = clipRect({ x, y, w: width, h: height }, this.width, this.height);
-    if (rect) for (const observer of this.observers) observer.damaged(rect);
+    if (rect) this.notify({ kind: 'damage', rect });
   }
 
   /** Copies a whole frame (rows of `stride` bytes, default packed) into the buffer and damages it all. */
@@ -114,7 +159,7 @@ export class Display extends EventEmitter<DisplayEvents> {
     if (width === this.width && height === this.height) return;
     this.size = { width, height };
     this.pixels = Buffer.alloc(width * height * bytesPerPixel(this.format));
-    for (const observer of this.observers) observer.resized();
+    this.notify({ kind: 'resize' });
   }
 
   /**
@@ -125,23 +170,82 @@ export class Display extends EventEmitter<DisplayEvents> {
     const source = { x: srcX, y: srcY, w: width, h: height };
     const target = { x: dstX, y: dstY, w: width, h: height };
     checkMove(source, target, this.width, this.height, 'framebuffer');
-    for (const observer of this.observers) observer.copying(source, target);
+    this.notify({ kind: 'copy', source, target });
     moveRect(this.pixels, this.stride, bytesPerPixel(this.format), source, target);
   }
 
 
   bell(): void {
-    for (const observer of this.observers) observer.bell();
+    this.notify({ kind: 'bell' });
   }
 
   /** Puts text on every viewer's clipboard. */
   setClipboard(text: string): void {
-    for (const observer of this.observers) observer.clipboard(text);
+    this.notify({ kind: 'clipboard', text });
+  }
+
+  get name(): string {
+    return this.desktopName;
+  }
+
+  /** Renames the desktop; viewers that support DesktopName show the new name. */
+  setName(name: string): void {
+    this.desktopName = name;
+    this.notify({ kind: 'name' });
+  }
+
+  get cursor(): CursorImage | undefined {
+    return this.cursorImage;
+  }
+
+  /** The pointer's shape, drawn by viewers locally (no round trip); `undefined` lets each viewer use its own. */
+  setCursor(cursor: CursorImage | undefined): void {
+    if (cursor) {
+      const { width, height, hotspotX, hotspotY, rgba } = cursor;
+      const sizeOk = [width, height].every((side) => Number.isInteger(side) && side >= 0 && side <= MAX_CURSOR_SIDE);
+      const hotspotOk = Number.isInteger(hotspotX) && Number.isInteger(hotspotY) && hotspotX >= 0 && hotspotY >= 0 && hotspotX < Math.max(width, 1) && hotspotY < Math.max(height, 1);
+      if (!sizeOk || !hotspotOk || rgba.length !== width * height * 4) {
+        throw new VncError(
+          VncErrorCode.OUT_OF_BOUNDS,
+          `a cursor needs sides of 0 to ${MAX_CURSOR_SIDE}, a hotspot inside it and width*height*4 bytes of RGBA; got ${width}x${height}, hotspot (${hotspotX},${hotspotY}), ${rgba.length} bytes`,
+        );
+      }
+    }
+    this.cursorImage = cursor;
+    this.notify({ kind: 'cursor' });
+  }
+
+  get leds(): LedState | undefined {
+    return this.ledState;
+  }
+
+  /** The keyboard LEDs of the emulated machine, shown by viewers that support QEMU's LED state. */
+  setLeds(leds: LedState): void {
+    this.ledState = leds;
+    this.notify({ kind: 'leds' });
+  }
+
+  get relativePointer(): boolean {
+    return this.relative;
+  }
+
+  /**
+   * Asks viewers for relative pointer motion (an emulated mouse without absolute
+   * coordinates) or absolute positions (the default). Viewers that support QEMU's
+   * pointer-motion change then send movements, delivered as relative PointerInput.
+   */
+  setRelativePointer(relative: boolean): void {
+    this.relative = relative;
+    this.notify({ kind: 'pointer-mode' });
   }
 
   /** For servers: follow this display. Returns the function that stops following. */
   observe(observer: DisplayObserver): () => void {
     this.observers.add(observer);
     return () => this.observers.delete(observer);
+  }
+
+  private notify(change: DisplayChange): void {
+    for (const observer of this.observers) observer(change);
   }
 }

@@ -193,30 +193,39 @@ export class VncServer extends EventEmitter<VncServerEvents> {
   }
 
   private observer(): DisplayObserver {
-    return {
-      damaged: (rect) => {
-        this.pendingDamage.mark(rect.x, rect.y, rect.w, rect.h);
-        this.scheduleRefresh();
-      },
-      resized: () => {
-        const { width, height } = this.display;
-        this.shadow.resize(width, height);
-        this.pendingDamage = emptyDirtyMap(width, height);
-        this.shadow.refresh(this.displaySource(), [{ x: 0, y: 0, w: width, h: height }]);
-        for (const session of this.sessions) session.resized(width, height);
-      },
-      copying: (source, target) => {
-        // Damage from before the copy is taken first, or clients would copy stale pixels.
-        this.refresh();
-        this.shadow.copy(source, target);
-        for (const session of this.sessions) session.copied(source, target);
-      },
-      bell: () => {
-        for (const session of this.sessions) session.bell();
-      },
-      clipboard: (text) => {
-        for (const session of this.sessions) session.clipboard(text);
-      },
+    return (change) => {
+      switch (change.kind) {
+        case 'damage':
+          this.pendingDamage.mark(change.rect.x, change.rect.y, change.rect.w, change.rect.h);
+          this.scheduleRefresh();
+          return;
+        case 'resize': {
+          const { width, height } = this.display;
+          this.shadow.resize(width, height);
+          this.pendingDamage = emptyDirtyMap(width, height);
+          this.shadow.refresh(this.displaySource(), [{ x: 0, y: 0, w: width, h: height }]);
+          for (const session of this.sessions) session.resized(width, height, 'server');
+          return;
+        }
+        case 'copy':
+          // Damage from before the copy is taken first, or clients would copy stale pixels.
+          this.refresh();
+          this.shadow.copy(change.source, change.target);
+          for (const session of this.sessions) session.copied(change.source, change.target);
+          return;
+        case 'bell':
+          for (const session of this.sessions) session.bell();
+          return;
+        case 'clipboard':
+          for (const session of this.sessions) session.clipboard(change.text);
+          return;
+        case 'cursor':
+        case 'leds':
+        case 'name':
+        case 'pointer-mode':
+          for (const session of this.sessions) session.pseudoChanged(change.kind);
+          return;
+      }
     };
   }
 
