@@ -53,6 +53,8 @@ export interface ClientInfo {
   readonly shared?: boolean;
   readonly pixelFormat?: string;
   readonly encodings: readonly number[];
+  /** The pixel encoding in use ('raw', 'zrle', 'tight', ...). */
+  readonly encoding?: string;
   readonly bytesSent: number;
   /** Output waiting for the client to read it: large means a slow or stalled viewer. */
   readonly queuedBytes: number;
@@ -163,6 +165,7 @@ export class ClientSession {
       ...(this.shared !== undefined && { shared: this.shared }),
       ...(this.phase === 'running' && { pixelFormat: describePixelFormat(this.format) }),
       encodings: this.capabilities.encodings,
+      ...(this.encoderFactory && { encoding: this.encoderFactory.name }),
       bytesSent: this.channel.bytesWritten,
       queuedBytes: this.channel.queuedBytes,
     };

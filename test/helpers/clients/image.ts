@@ -38,6 +38,18 @@ export interface CompareOptions {
   readonly compareAlpha?: boolean;
 }
 
+/** Mean absolute difference per colour channel (0–255) between two images of the same size: the measure for lossy (JPEG) output. */
+export function meanAbsoluteError(expected: RgbaImage, actual: RgbaImage): number {
+  if (expected.width !== actual.width || expected.height !== actual.height) {
+    throw new Error(`sizes differ: ${expected.width}x${expected.height} and ${actual.width}x${actual.height}`);
+  }
+  let total = 0;
+  for (let i = 0; i < expected.width * expected.height * 4; i++) {
+    if (i % 4 !== 3) total += Math.abs((expected.rgba[i] ?? 0) - (actual.rgba[i] ?? 0));
+  }
+  return total / (expected.width * expected.height * 3);
+}
+
 /** The summary `compareImages` gives for identical images of this size. */
 export function identical(image: { readonly width: number; readonly height: number }): string {
   return `identical (${image.width}x${image.height})`;
