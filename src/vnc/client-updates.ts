@@ -1,5 +1,6 @@
 import { DirtyMap } from './framebuffer/dirty-map';
 import { clipRect, type Rect } from './framebuffer/rect';
+import type { DesktopSizeReason, DesktopSizeStatus } from './protocol/constants';
 
 /** A CopyRect the client has not been sent yet. */
 export interface PendingCopy {
@@ -7,19 +8,16 @@ export interface PendingCopy {
   readonly target: Rect;
 }
 
-/** Why the screen layout is being reported (ExtendedDesktopSize's x field). */
-export type LayoutReason = 'server' | 'this-client' | 'other-client';
-/** The answer to a SetDesktopSize (ExtendedDesktopSize's y field). */
-export type LayoutStatus = 'ok' | 'prohibited' | 'out-of-resources' | 'invalid-layout';
 
 /** Pseudo-rectangles: news for the client that is not pixels. */
 export type PseudoUpdate =
   | { readonly kind: 'cursor' | 'leds' | 'name' | 'pointer-mode' | 'qemu-key-ack' }
-  | { readonly kind: 'layout'; readonly reason: LayoutReason; readonly status: LayoutStatus };
+  /** ExtendedDesktopSize: the screen layout, why it is sent, and the answer to a SetDesktopSize. */
+  | { readonly kind: 'layout'; readonly reason: DesktopSizeReason; readonly status: DesktopSizeStatus };
 
 /** What one FramebufferUpdate will carry. */
 export type UpdatePlan =
-  | { readonly kind: 'resize'; readonly width: number; readonly height: number; readonly reason: LayoutReason }
+  | { readonly kind: 'resize'; readonly width: number; readonly height: number; readonly reason: DesktopSizeReason }
   | {
       readonly kind: 'pixels';
       readonly pseudo: readonly PseudoUpdate[];
@@ -43,7 +41,7 @@ export class ClientUpdates {
   private pseudo: PseudoUpdate[] = [];
   private requested: Rect | undefined;
   private continuous: Rect | undefined;
-  private resizeReason: LayoutReason | undefined;
+  private resizeReason: DesktopSizeReason | undefined;
 
   constructor(
     private width: number,
@@ -56,6 +54,8 @@ export class ClientUpdates {
 
   /** A FramebufferUpdateRequest: non-incremental means "send all of this area", incremental "send what changes". */
   request(incremental: boolean, area: Rect): void {
+    // With continuous updates on, changes flow anyway; only "send it all again" means something.
+    if (incremental && this.continuous) return;
     const clipped = clipRect(area, this.width, this.height);
     if (!incremental && clipped) this.dirty.mark(clipped.x, clipped.y, clipped.w, clipped.h);
     // Zero-size requests are harmless: they ask for nothing but still keep updates flowing.
@@ -101,7 +101,7 @@ export class ClientUpdates {
    * The framebuffer changed size: pending copies are void and the client is told
    * the new size first. Its outstanding request stays: it answers with the resize.
    */
-  resize(width: number, height: number, reason: LayoutReason): void {
+  resize(width: number, height: number, reason: DesktopSizeReason): void {
     this.width = width;
     this.height = height;
     this.dirty.resize(width, height);

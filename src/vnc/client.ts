@@ -1,10 +1,12 @@
 import type { RandomSource } from '../crypto';
-import { IoError, IoErrorCode, formatAddress, type Channel, type SocketAddress } from '../io';
-import type { AuthName, SecurityHandler } from './auth/security';
+import { formatAddress, type Channel } from '../io';
+import type { SecurityHandler } from './auth/security';
 import { capabilitiesOf, NO_CAPABILITIES, type Capabilities } from './capabilities';
-import { ClientUpdates, type LayoutReason, type PseudoUpdate } from './client-updates';
-import type { Display } from './display';
+import { ClientClipboard } from './client-clipboard';
+import { ClientUpdates, type PseudoUpdate } from './client-updates';
+import type { Display, KeyInput, PointerInput } from './display';
 import { chooseEncoder, type EncodedRect, type EncoderFactory, type EncodeSettings, type RectEncoder } from './encoders';
+import { acceptsNews, pseudoRectFor } from './pseudo-news';
 import { VncError, VncErrorCode } from './errors';
 import { colourMapFor, encodeSetColourMapEntries } from './framebuffer/colour-map';
 import type { Rect } from './framebuffer/rect';
@@ -12,9 +14,11 @@ import { createTranslator, type PixelSource, type Translator } from './framebuff
 import { handshake, type HandshakeResult, type HandshakeSession } from './handshake';
 import type { Logger } from './logger';
 import { readClientMessage, type ClientMessage, type ClientMessageLimits } from './protocol/client-messages';
-import { BGRX32, bytesPerPixel, describePixelFormat, encodePixelFormat, type PixelFormat } from './protocol/pixel-format';
-import { bell, serverCutText } from './protocol/server-messages';
-import { MessageWriter } from './protocol/writer';
+import { BGRX32, bytesPerPixel, describePixelFormat, type PixelFormat } from './protocol/pixel-format';
+import { DesktopSizeReason, DesktopSizeStatus, FenceFlag } from './protocol/constants';
+import { bell, endOfContinuousUpdates, fenceAnswer, serverFence, serverInit } from './protocol/server-messages';
+import { describeEnd, peerInfo, type ClientInfo } from './client-info';
+import type { Screen } from './protocol/screen-layout';
 import { buildUpdate } from './update-builder';
 import { OutputPump } from './output-pump';
 
@@ -35,30 +39,22 @@ export interface SessionHost {
   admit(session: ClientSession, shared: boolean): string | undefined;
   initialized(session: ClientSession): void;
   closed(session: ClientSession, reason: string): void;
-  /** Hands viewer input to the embedder; never throws. */
-  input(session: ClientSession, message: Extract<ClientMessage, { type: 'key' | 'pointer' | 'cut-text' }>): void;
+  /** Hands viewer input to the embedder (the display's events); never throws. */
+  input(session: ClientSession, input: ViewerInput): void;
+  /** A SetDesktopSize. When it resized the display, every client hears through `resized`. */
+  requestResize(
+    session: ClientSession,
+    width: number,
+    height: number,
+    screens: readonly Screen[],
+  ): { readonly resized: boolean; readonly status: DesktopSizeStatus };
 }
 
-/** A client as the server's info() and events describe it, in QEMU's vocabulary. */
-export interface ClientInfo {
-  readonly id: number;
-  readonly host: string;
-  /** The peer port (or path), as QEMU's `service`. */
-  readonly service: string;
-  readonly family: SocketAddress['family'] | 'unknown';
-  readonly websocket: boolean;
-  readonly auth?: AuthName;
-  readonly username?: string;
-  readonly version?: string;
-  readonly shared?: boolean;
-  readonly pixelFormat?: string;
-  readonly encodings: readonly number[];
-  /** The pixel encoding in use ('raw', 'zrle', 'tight', ...). */
-  readonly encoding?: string;
-  readonly bytesSent: number;
-  /** Output waiting for the client to read it: large means a slow or stalled viewer. */
-  readonly queuedBytes: number;
-}
+/** Input from a viewer, on its way to the display's events. */
+export type ViewerInput =
+  | { readonly kind: 'key'; readonly key: KeyInput }
+  | { readonly kind: 'pointer'; readonly pointer: PointerInput }
+  | { readonly kind: 'clipboard'; readonly text: string };
 
 type Phase = 'handshake' | 'running' | 'closed';
 
@@ -83,10 +79,15 @@ export class ClientSession {
   private encoderFactory: EncoderFactory | undefined;
   private encoder: RectEncoder | undefined;
   private settings: EncodeSettings;
-  /** Pseudo-encodings this client was already told about once (ExtendedDesktopSize, key events…). */
-  private greeted = new Set<PseudoUpdate['kind']>();
+  /** Pseudo-rectangles this client gets only once (QEMU's acknowledgements). */
+  private readonly greeted = new Set<PseudoUpdate['kind']>();
+  /** Extensions already announced to this client with a message. */
+  private readonly announced = new Set<'continuous-updates' | 'fence'>();
   private updates: ClientUpdates | undefined;
   private readonly output: OutputPump;
+  private readonly clipboardState: ClientClipboard;
+  /** A fence answer held back until the next message has been handled (SyncNext). */
+  private fenceAfterNext: Buffer | undefined;
   /** Bumped by SetPixelFormat: an update encoded for an older format is thrown away. */
   private formatGeneration = 0;
 
@@ -100,6 +101,11 @@ export class ClientSession {
     this.translator = createTranslator(host.display.format, this.format);
     this.settings = { lossy: host.lossy };
     this.output = new OutputPump(this, () => this.outputLimit(), () => this.nextUpdate());
+    this.clipboardState = new ClientClipboard(
+      (message) => this.send([message]),
+      (text) => this.host.input(this, { kind: 'clipboard', text }),
+      host.limits.maxCutText,
+    );
   }
 
   get channel(): Channel {
@@ -131,7 +137,16 @@ export class ClientSession {
         ...(refusal === undefined ? {} : { refusal }),
       });
       await this.initialise();
-      for (;;) this.handle(await readClientMessage(this.channel, this.host.limits));
+      for (;;) {
+        const context = { extendedClipboard: this.clipboardState.isExtended };
+        const message = await readClientMessage(this.channel, this.host.limits, context);
+        const fence = this.fenceAfterNext;
+        this.handle(message);
+        if (fence) {
+          this.fenceAfterNext = undefined;
+          this.send([fence]);
+        }
+      }
     } catch (error) {
       this.close(describeEnd(error));
     }
@@ -147,18 +162,9 @@ export class ClientSession {
   }
 
   info(): ClientInfo {
-    const peer = this.channel.facts.peer;
-    const address =
-      peer === undefined
-        ? { host: '', service: '', family: 'unknown' as const }
-        : peer.family === 'unix'
-          ? { host: 'localhost', service: peer.path, family: peer.family }
-          : peer.family === 'memory'
-            ? { host: peer.name, service: '', family: peer.family }
-            : { host: peer.host, service: String(peer.port), family: peer.family };
     return {
       id: this.id,
-      ...address,
+      ...peerInfo(this.channel.facts.peer),
       websocket: this.channel.facts.layers.includes('websocket'),
       ...(this.auth && { auth: this.auth.security.name, version: this.auth.version }),
       ...(this.auth?.username !== undefined && { username: this.auth.username }),
@@ -190,7 +196,7 @@ export class ClientSession {
    * a client may be resized before its SetEncodings (saying it supports
    * DesktopSize) has arrived, and must not be dropped for that.
    */
-  resized(width: number, height: number, reason: LayoutReason): void {
+  resized(width: number, height: number, reason: DesktopSizeReason): void {
     if (!this.updates) return;
     this.updates.resize(width, height, reason);
     this.scheduleUpdate();
@@ -208,7 +214,7 @@ export class ClientSession {
   }
 
   clipboard(text: string): void {
-    if (this.isRunning) this.send([serverCutText(text)]);
+    if (this.isRunning) this.clipboardState.offer(text);
   }
 
   // ---- inside ----
@@ -219,16 +225,8 @@ export class ClientSession {
     const refusal = this.host.admit(this, this.shared);
     if (refusal !== undefined) throw new VncError(VncErrorCode.REFUSED, refusal);
     const { display } = this.host;
-    const name = Buffer.from(display.name, 'utf8');
-    const serverInit = new MessageWriter(24 + name.length)
-      .u16(display.width)
-      .u16(display.height)
-      .bytes(encodePixelFormat(SERVER_INIT_FORMAT))
-      .u32(name.length)
-      .bytes(name)
-      .finish();
     this.updates = new ClientUpdates(display.width, display.height);
-    this.send([serverInit]);
+    this.send([serverInit(display.width, display.height, SERVER_INIT_FORMAT, display.name)]);
     this.phase = 'running';
     this.host.initialized(this);
   }
@@ -240,25 +238,81 @@ export class ClientSession {
       case 'set-encodings':
         return this.setEncodings(message.encodings);
       case 'update-request':
+        if (!message.incremental && this.capabilities.extendedDesktopSize) {
+          // The spec's way for a client to learn the layout, and whether it may ask for another.
+          this.updates?.addPseudo({ kind: 'layout', reason: DesktopSizeReason.SERVER, status: DesktopSizeStatus.OK });
+        }
         this.updates?.request(message.incremental, { x: message.x, y: message.y, w: message.width, h: message.height });
         return this.scheduleUpdate();
       case 'key':
-        return this.host.input(this, message);
-      case 'pointer': {
-        // Clients may send positions past the edge while dragging; the embedder only sees real pixels.
-        const { width, height } = this.host.display;
-        const x = Math.min(message.x, Math.max(width - 1, 0));
-        const y = Math.min(message.y, Math.max(height - 1, 0));
-        return this.host.input(this, { ...message, x, y });
-      }
+        return this.host.input(this, { kind: 'key', key: { keysym: message.keysym, down: message.down } });
+      case 'qemu-key':
+        return this.host.input(this, { kind: 'key', key: { keysym: message.keysym, down: message.down, scancode: message.keycode } });
+      case 'pointer':
+        return this.pointer(message.buttons, message.x, message.y);
       case 'cut-text':
-        return this.host.input(this, message);
+        return this.host.input(this, { kind: 'clipboard', text: message.text });
+      case 'extended-clipboard':
+        return this.clipboardState.handle(message.clipboard);
       case 'cut-text-dropped':
         this.host.logger.warn(
-          `${this.label}: clipboard text of ${message.length} bytes dropped (limit ${this.host.limits.maxCutText})`,
+          `${this.label}: clipboard text of ${message.length} bytes dropped (${message.reason === 'too-long' ? `limit ${this.host.limits.maxCutText}` : 'inflates past the limit'})`,
         );
         return;
+      case 'continuous-updates':
+        return this.continuousUpdates(message.enable, { x: message.x, y: message.y, w: message.width, h: message.height });
+      case 'fence':
+        return this.fence(message.flags, message.payload);
+      case 'set-desktop-size': {
+        const answer = this.host.requestResize(this, message.width, message.height, message.screens);
+        if (!answer.resized) {
+          this.updates?.addPseudo({ kind: 'layout', reason: DesktopSizeReason.THIS_CLIENT, status: answer.status });
+          this.scheduleUpdate();
+        }
+        return;
+      }
     }
+  }
+
+  /**
+   * Pointer positions are clipped to the screen (clients send positions past the
+   * edge while dragging). In relative mode, clients that know QEMU's pointer
+   * motion change send movements centred on 0x7fff instead.
+   */
+  private pointer(buttons: number, x: number, y: number): void {
+    if (this.host.display.relativePointer && this.capabilities.qemuPointerMotion) {
+      this.host.input(this, { kind: 'pointer', pointer: { relative: true, dx: x - 0x7fff, dy: y - 0x7fff, buttons } });
+      return;
+    }
+    const { width, height } = this.host.display;
+    const pointer = { x: Math.min(x, Math.max(width - 1, 0)), y: Math.min(y, Math.max(height - 1, 0)), buttons };
+    this.host.input(this, { kind: 'pointer', pointer });
+  }
+
+  private continuousUpdates(enable: boolean, area: Rect): void {
+    if (!this.capabilities.continuousUpdates) {
+      throw new VncError(VncErrorCode.PROTOCOL, 'EnableContinuousUpdates without the ContinuousUpdates pseudo-encoding');
+    }
+    if (enable) {
+      this.updates?.setContinuous(area);
+      this.scheduleUpdate();
+    } else {
+      this.updates?.setContinuous(undefined);
+      this.send([endOfContinuousUpdates()]);
+    }
+  }
+
+  /**
+   * A client's fence asks for an answer once everything before it has taken
+   * effect. Messages are handled in order and an update encoded for an old pixel
+   * format is never sent, so answering now satisfies BlockBefore and BlockAfter;
+   * SyncNext wants the answer after the next message.
+   */
+  private fence(flags: number, payload: Buffer): void {
+    if ((flags & FenceFlag.REQUEST) === 0) return; // the answer to our own fence
+    const answer = fenceAnswer(flags, payload);
+    if (flags & FenceFlag.SYNC_NEXT) this.fenceAfterNext = answer;
+    else this.send([answer]);
   }
 
   private setPixelFormat(format: PixelFormat): void {
@@ -288,6 +342,7 @@ export class ClientSession {
       this.updates.copyRect = capabilities.copyRect;
       this.greet();
     }
+    this.announceOnce(capabilities);
     const factory = chooseEncoder(encodings, this.host.encoders);
     if (factory !== this.encoderFactory) {
       this.encoder?.dispose?.();
@@ -298,43 +353,46 @@ export class ClientSession {
   }
 
   /**
-   * What a client learns once it says it understands a pseudo-encoding: the
-   * display's current cursor and LEDs, the screen layout (noVNC enables remote
-   * resize only after it has seen one), and QEMU's acknowledgements.
+   * What a client learns when it says it understands a pseudo-encoding: the
+   * display's cursor and LEDs, and QEMU's acknowledgements (once each).
    */
   private greet(): void {
     const { display } = this.host;
     const news: PseudoUpdate[] = [];
     if (display.cursor) news.push({ kind: 'cursor' });
     if (display.leds) news.push({ kind: 'leds' });
-    news.push({ kind: 'layout', reason: 'server', status: 'ok' }, { kind: 'qemu-key-ack' }, { kind: 'pointer-mode' });
+    if (!this.greeted.has('qemu-key-ack')) news.push({ kind: 'qemu-key-ack' });
+    if (!this.greeted.has('pointer-mode')) news.push({ kind: 'pointer-mode' });
     for (const update of news) {
-      const once = update.kind === 'layout' || update.kind === 'qemu-key-ack' || update.kind === 'pointer-mode';
-      if (!this.accepts(update.kind) || (once && this.greeted.has(update.kind))) continue;
+      if (!this.accepts(update.kind)) continue;
       this.greeted.add(update.kind);
       this.updates?.addPseudo(update);
     }
     this.scheduleUpdate();
   }
 
+  /**
+   * Messages that tell a client the server supports an extension, sent the
+   * first time it lists the extension: EndOfContinuousUpdates, a fence of our
+   * own (clients answer it), and the extended clipboard's caps.
+   */
+  private announceOnce(capabilities: Capabilities): void {
+    if (capabilities.continuousUpdates && !this.announced.has('continuous-updates')) {
+      this.announced.add('continuous-updates');
+      this.send([endOfContinuousUpdates()]);
+    }
+    if (capabilities.fence && !this.announced.has('fence')) {
+      this.announced.add('fence');
+      this.send([serverFence(FenceFlag.REQUEST)]);
+    }
+    if (capabilities.extendedClipboard && !this.clipboardState.isExtended) this.clipboardState.enableExtended();
+  }
+
   /** Whether this client said it understands the pseudo-encoding for that kind of news. */
   private accepts(kind: PseudoUpdate['kind']): boolean {
-    const c = this.capabilities;
-    switch (kind) {
-      case 'cursor':
-        return c.cursor || c.cursorWithAlpha;
-      case 'leds':
-        return c.qemuLedState;
-      case 'name':
-        return c.desktopName;
-      case 'pointer-mode':
-        return c.qemuPointerMotion;
-      case 'qemu-key-ack':
-        return c.qemuKeyEvent;
-      case 'layout':
-        return c.extendedDesktopSize;
-    }
+    return acceptsNews(this.capabilities, kind);
   }
+
 
   /** Output is bounded: over the limit nothing new is produced until the queue drains. */
   private outputLimit(): number {
@@ -378,16 +436,7 @@ export class ClientSession {
   }
 
   private pseudoRect(update: PseudoUpdate): EncodedRect | undefined {
-    void update;
-    return undefined;
+    return pseudoRectFor(update, this.host.display, this.capabilities, this.format);
   }
-}
 
-/** The log line's reason for how a session ended. */
-function describeEnd(error: unknown): string {
-  if (error instanceof IoError && error.code === IoErrorCode.EOF) return 'client closed the connection';
-  if (error instanceof IoError && error.code === IoErrorCode.CLOSED) return 'connection closed';
-  if (error instanceof VncError) return error.message;
-  if (error instanceof Error) return `error: ${error.message}`;
-  return `error: ${String(error)}`;
 }

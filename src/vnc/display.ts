@@ -3,6 +3,9 @@ import { VncError, VncErrorCode } from './errors';
 import { checkMove, moveRect } from './framebuffer/move-rect';
 import { checkFramebufferSize, clipRect, type Rect } from './framebuffer/rect';
 import { BGRX32, bytesPerPixel, describePixelFormat, type PixelFormat } from './protocol/pixel-format';
+import { checkCursor, HIDDEN_CURSOR, type CursorImage } from './encoders/cursor';
+
+export type { CursorImage } from './encoders/cursor';
 
 export interface KeyInput {
   /** An X11 keysym, as RFB sends it. */
@@ -46,15 +49,6 @@ export interface DisplayEvents {
   'resize-request': [request: ResizeRequest];
 }
 
-/** A cursor image: RGBA, not premultiplied, row after row; the hotspot is the pixel that points. */
-export interface CursorImage {
-  readonly width: number;
-  readonly height: number;
-  readonly hotspotX: number;
-  readonly hotspotY: number;
-  readonly rgba: Uint8Array;
-}
-
 export interface LedState {
   readonly scrollLock: boolean;
   readonly numLock: boolean;
@@ -83,8 +77,6 @@ export interface DisplayOptions {
   /** The desktop name viewers show. */
   readonly name?: string;
 }
-
-const MAX_CURSOR_SIDE = 256;
 
 /**
  * A framebuffer that an embedder owns and vncd serves. Draw into `buffer` (or
@@ -198,20 +190,14 @@ export class Display extends EventEmitter<DisplayEvents> {
     return this.cursorImage;
   }
 
-  /** The pointer's shape, drawn by viewers locally (no round trip); `undefined` lets each viewer use its own. */
-  setCursor(cursor: CursorImage | undefined): void {
-    if (cursor) {
-      const { width, height, hotspotX, hotspotY, rgba } = cursor;
-      const sizeOk = [width, height].every((side) => Number.isInteger(side) && side >= 0 && side <= MAX_CURSOR_SIDE);
-      const hotspotOk = Number.isInteger(hotspotX) && Number.isInteger(hotspotY) && hotspotX >= 0 && hotspotY >= 0 && hotspotX < Math.max(width, 1) && hotspotY < Math.max(height, 1);
-      if (!sizeOk || !hotspotOk || rgba.length !== width * height * 4) {
-        throw new VncError(
-          VncErrorCode.OUT_OF_BOUNDS,
-          `a cursor needs sides of 0 to ${MAX_CURSOR_SIDE}, a hotspot inside it and width*height*4 bytes of RGBA; got ${width}x${height}, hotspot (${hotspotX},${hotspotY}), ${rgba.length} bytes`,
-        );
-      }
-    }
-    this.cursorImage = cursor;
+  /**
+   * The pointer's shape, drawn by viewers locally (no round trip) when they
+   * support it. Until this is called, each viewer shows its own pointer;
+   * `'hidden'` hides it (for machines that draw their own pointer).
+   */
+  setCursor(cursor: CursorImage | 'hidden'): void {
+    if (cursor !== 'hidden') checkCursor(cursor);
+    this.cursorImage = cursor === 'hidden' ? HIDDEN_CURSOR : cursor;
     this.notify({ kind: 'cursor' });
   }
 

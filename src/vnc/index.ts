@@ -1,6 +1,6 @@
 export { createServer, VncServer } from './server';
 export type { ServerInfo, SharePolicy, VncServerEvents, VncServerOptions } from './server';
-export type { ClientInfo } from './client';
+export type { ClientInfo } from './client-info';
 export { Display } from './display';
 export type { DisplayEvents, DisplayOptions, KeyInput, PointerInput } from './display';
 export { VncError, VncErrorCode } from './errors';

@@ -5,7 +5,8 @@ import { noneSecurity } from './auth/none';
 import { PasswordState } from './auth/password';
 import type { SecurityHandler } from './auth/security';
 import { vncSecurity } from './auth/vnc';
-import { ClientSession, type ClientInfo, type SessionHost } from './client';
+import { ClientSession, type SessionHost, type ViewerInput } from './client';
+import type { ClientInfo } from './client-info';
 import type { Display, DisplayObserver } from './display';
 import { VncError, VncErrorCode } from './errors';
 import { encoderFactories, type EncoderFactory } from './encoders';
@@ -14,7 +15,9 @@ import type { Rect } from './framebuffer/rect';
 import { Shadow } from './framebuffer/shadow';
 import type { PixelSource } from './framebuffer/translate';
 import { silentLogger, type Logger } from './logger';
-import type { ClientMessage, ClientMessageLimits } from './protocol/client-messages';
+import type { ClientMessageLimits } from './protocol/client-messages';
+import { DesktopSizeReason, DesktopSizeStatus } from './protocol/constants';
+import { checkScreenLayout, type Screen } from './protocol/screen-layout';
 
 /** QEMU's `share=` policies for the ClientInit shared flag. */
 export type SharePolicy = 'allow-exclusive' | 'force-shared' | 'ignore';
@@ -81,6 +84,8 @@ export class VncServer extends EventEmitter<VncServerEvents> {
   private pendingDamage: DirtyMap;
   private refreshScheduled = false;
   private nextClientId = 1;
+  /** The client whose SetDesktopSize is being handled, so it can be told the resize was its own. */
+  private resizeInitiator: ClientSession | undefined;
   private readonly stopObserving: () => void;
   private readonly host: SessionHost;
 
@@ -133,7 +138,8 @@ export class VncServer extends EventEmitter<VncServerEvents> {
         this.logger.info(`${session.label}: disconnected: ${reason}`);
         this.emit('disconnected', session.info(), reason);
       },
-      input: (session, message) => this.deliverInput(session, message),
+      input: (session, input) => this.deliverInput(session, input),
+      requestResize: (session, width, height, screens) => this.requestResize(session, width, height, screens),
     };
     this.stopObserving = display.observe(this.observer());
   }
@@ -204,7 +210,16 @@ export class VncServer extends EventEmitter<VncServerEvents> {
           this.shadow.resize(width, height);
           this.pendingDamage = emptyDirtyMap(width, height);
           this.shadow.refresh(this.displaySource(), [{ x: 0, y: 0, w: width, h: height }]);
-          for (const session of this.sessions) session.resized(width, height, 'server');
+          for (const session of this.sessions) {
+            const initiator = this.resizeInitiator;
+            const reason =
+              initiator === undefined
+                ? DesktopSizeReason.SERVER
+                : initiator === session
+                  ? DesktopSizeReason.THIS_CLIENT
+                  : DesktopSizeReason.OTHER_CLIENT;
+            session.resized(width, height, reason);
+          }
           return;
         }
         case 'copy':
@@ -257,26 +272,47 @@ export class VncServer extends EventEmitter<VncServerEvents> {
     return others.some((other) => other.exclusive) ? 'another client has exclusive access' : undefined;
   }
 
-  private deliverInput(
-    session: ClientSession,
-    message: Extract<ClientMessage, { type: 'key' | 'pointer' | 'cut-text' }>,
-  ): void {
+  private deliverInput(session: ClientSession, input: ViewerInput): void {
     try {
-      switch (message.type) {
-        case 'key':
-          this.display.emit('key', { keysym: message.keysym, down: message.down });
-          return;
-        case 'pointer':
-          this.display.emit('pointer', { x: message.x, y: message.y, buttons: message.buttons });
-          return;
-        case 'cut-text':
-          this.display.emit('clipboard', message.text);
-          return;
-      }
+      if (input.kind === 'key') this.display.emit('key', input.key);
+      else if (input.kind === 'pointer') this.display.emit('pointer', input.pointer);
+      else this.display.emit('clipboard', input.text);
     } catch (error) {
       // The embedder's handler failed; the viewer did nothing wrong, so it stays connected.
       this.logger.error(`${session.label}: input handler threw: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  /**
+   * A viewer's SetDesktopSize. The embedder decides: it resizes the display from
+   * its 'resize-request' listener, or not; no listener means resizing is not
+   * offered. Bad layouts are refused here without asking.
+   */
+  private requestResize(
+    session: ClientSession,
+    width: number,
+    height: number,
+    screens: readonly Screen[],
+  ): { resized: boolean; status: DesktopSizeStatus } {
+    const problem = checkScreenLayout(width, height, screens);
+    if (problem) {
+      this.logger.info(`${session.label}: resize to ${width}x${height} refused: ${problem.reason}`);
+      return { resized: false, status: problem.status };
+    }
+    const { display } = this;
+    if (width === display.width && height === display.height) return { resized: false, status: DesktopSizeStatus.OK };
+    if (display.listenerCount('resize-request') === 0) return { resized: false, status: DesktopSizeStatus.PROHIBITED };
+    this.resizeInitiator = session;
+    try {
+      display.emit('resize-request', { width, height });
+    } catch (error) {
+      this.logger.error(`${session.label}: resize-request handler threw: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.resizeInitiator = undefined;
+    }
+    const resized = display.width === width && display.height === height;
+    this.logger.info(`${session.label}: asked for ${width}x${height}: ${resized ? 'resized' : 'refused by the embedder'}`);
+    return { resized, status: resized ? DesktopSizeStatus.OK : DesktopSizeStatus.PROHIBITED };
   }
 }
 

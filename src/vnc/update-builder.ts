@@ -2,7 +2,7 @@ import type { Capabilities } from './capabilities';
 import type { PseudoUpdate, UpdatePlan } from './client-updates';
 import { copyRect, type EncodedRect, type EncodeSettings, type RectEncoder } from './encoders';
 import type { PixelSource, Translator } from './framebuffer/translate';
-import { Encoding } from './protocol/constants';
+import { DesktopSizeStatus, Encoding } from './protocol/constants';
 import { framebufferUpdateHeader, rectangleHeader } from './protocol/server-messages';
 
 export interface UpdateContext {
@@ -24,7 +24,7 @@ export async function buildUpdate(plan: UpdatePlan, context: UpdateContext): Pro
   const rects: EncodedRect[] = [];
   if (plan.kind === 'resize') {
     const layout = context.capabilities.extendedDesktopSize
-      ? context.pseudoRect({ kind: 'layout', reason: plan.reason, status: 'ok' })
+      ? context.pseudoRect({ kind: 'layout', reason: plan.reason, status: DesktopSizeStatus.OK })
       : undefined;
     rects.push(layout ?? { rect: { x: 0, y: 0, w: plan.width, h: plan.height }, encoding: Encoding.DESKTOP_SIZE, body: [] });
   } else {

@@ -5,9 +5,28 @@ import type { TestClient } from './rfb-client';
  * test asks for), updated from FramebufferUpdate messages as a viewer would.
  * Written from the RFB specification, independently of the server code.
  */
+export interface ScreenRect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  encoding: number;
+  /** The body of a pseudo-rectangle, as sent. */
+  body?: Buffer;
+}
+
+/** Pseudo-encodings and the length of their body (for a 32 bpp client), from the specifications. */
+const PSEUDO_BODY: ReadonlyMap<number, (r: ScreenRect, client: TestClient) => Promise<number>> = new Map([
+  [-239, async (r: ScreenRect) => r.w * r.h * 4 + ((r.w + 7) >> 3) * r.h], // Cursor
+  [-314, async (r: ScreenRect) => (r.w * r.h > 0 ? 4 + r.w * r.h * 4 : 4)], // CursorWithAlpha
+  [-261, async () => 1], // QEMU LED state
+  [-257, async () => 0], // QEMU pointer motion change
+  [-258, async () => 0], // QEMU extended key event
+]);
+
 export class ClientScreen {
   pixels: Buffer;
-  readonly rects: { x: number; y: number; w: number; h: number; encoding: number }[] = [];
+  readonly rects: ScreenRect[] = [];
 
   constructor(
     public width: number,
@@ -35,14 +54,33 @@ export class ClientScreen {
           break;
         }
         case -223:
-          this.width = rect.w;
-          this.height = rect.h;
-          this.pixels = Buffer.alloc(rect.w * rect.h * 4);
+          this.resize(rect.w, rect.h);
           break;
-        default:
-          throw new Error(`unexpected encoding ${rect.encoding}`);
+        case -308: {
+          const head = await client.read(4);
+          const screens = await client.read(head.readUInt8(0) * 16);
+          (rect as ScreenRect).body = Buffer.concat([head, screens]);
+          if (rect.w !== this.width || rect.h !== this.height) this.resize(rect.w, rect.h);
+          break;
+        }
+        case -307: {
+          const length = await client.read(4);
+          (rect as ScreenRect).body = Buffer.concat([length, await client.read(length.readUInt32BE(0))]);
+          break;
+        }
+        default: {
+          const bodyLength = PSEUDO_BODY.get(rect.encoding);
+          if (!bodyLength) throw new Error(`unexpected encoding ${rect.encoding}`);
+          (rect as ScreenRect).body = await client.read(await bodyLength(rect, client));
+        }
       }
     }
+  }
+
+  private resize(width: number, height: number): void {
+    this.width = width;
+    this.height = height;
+    this.pixels = Buffer.alloc(width * height * 4);
   }
 
   /** The screen as 0xRRGGBB values, one per pixel, for comparisons. */
@@ -107,6 +145,50 @@ export const clientMessage = {
     body.writeUInt16BE(x, 2);
     body.writeUInt16BE(y, 4);
     return body.toString('hex');
+  },
+  fence(flags: number, payload: string): string {
+    const data = Buffer.from(payload);
+    const head = Buffer.alloc(9);
+    head.writeUInt8(248, 0);
+    head.writeUInt32BE(flags >>> 0, 4);
+    head.writeUInt8(data.length, 8);
+    return Buffer.concat([head, data]).toString('hex');
+  },
+  enableContinuousUpdates(enable: boolean, x: number, y: number, w: number, h: number): string {
+    const body = Buffer.alloc(10);
+    body.writeUInt8(150, 0);
+    body.writeUInt8(enable ? 1 : 0, 1);
+    body.writeUInt16BE(x, 2);
+    body.writeUInt16BE(y, 4);
+    body.writeUInt16BE(w, 6);
+    body.writeUInt16BE(h, 8);
+    return body.toString('hex');
+  },
+  setDesktopSize(width: number, height: number): string {
+    const body = Buffer.alloc(8 + 16);
+    body.writeUInt8(251, 0);
+    body.writeUInt16BE(width, 2);
+    body.writeUInt16BE(height, 4);
+    body.writeUInt8(1, 6); // one screen: id 0 at 0,0 covering it all
+    body.writeUInt16BE(width, 8 + 8);
+    body.writeUInt16BE(height, 8 + 10);
+    return body.toString('hex');
+  },
+  qemuKey(down: boolean, keysym: number, keycode: number): string {
+    const body = Buffer.alloc(12);
+    body.writeUInt8(255, 0);
+    body.writeUInt8(0, 1);
+    body.writeUInt16BE(down ? 1 : 0, 2);
+    body.writeUInt32BE(keysym, 4);
+    body.writeUInt32BE(keycode, 8);
+    return body.toString('hex');
+  },
+  /** An extended clipboard message: a ClientCutText with a negative length. */
+  extendedClipboard(payload: Buffer): string {
+    const head = Buffer.alloc(8);
+    head.writeUInt8(6, 0);
+    head.writeInt32BE(-payload.length, 4);
+    return Buffer.concat([head, payload]).toString('hex');
   },
   cutText(text: string): string {
     const data = Buffer.from(text, 'latin1');

@@ -80,3 +80,72 @@ export const Encoding = {
   COMPRESS_LEVEL_0: -256,
 } as const;
 export type Encoding = (typeof Encoding)[keyof typeof Encoding];
+
+/** Fence flags (rfbproto "ClientFence"); bits 3-30 are unused and must be cleared in an answer. */
+export const FenceFlag = {
+  BLOCK_BEFORE: 1 << 0,
+  BLOCK_AFTER: 1 << 1,
+  SYNC_NEXT: 1 << 2,
+  /** A new request that wants an answer; cleared in the answer. */
+  REQUEST: 0x8000_0000,
+} as const;
+export type FenceFlag = (typeof FenceFlag)[keyof typeof FenceFlag];
+
+/** The longest fence payload allowed by the specification. */
+export const MAX_FENCE_PAYLOAD = 64;
+
+/** Extended clipboard formats: bits 0-15 of the flags (rfbproto "Extended Clipboard Pseudo-Encoding"). */
+export const ClipboardFormat = {
+  /** UTF-8, CR LF line ends, a terminating NUL. */
+  TEXT: 1 << 0,
+  RTF: 1 << 1,
+  HTML: 1 << 2,
+  DIB: 1 << 3,
+  FILES: 1 << 4,
+} as const;
+export type ClipboardFormat = (typeof ClipboardFormat)[keyof typeof ClipboardFormat];
+
+/** Extended clipboard actions: bits 24-31 of the flags. */
+export const ClipboardAction = {
+  CAPS: 1 << 24,
+  REQUEST: 1 << 25,
+  PEEK: 1 << 26,
+  NOTIFY: 1 << 27,
+  PROVIDE: 1 << 28,
+} as const;
+export type ClipboardAction = (typeof ClipboardAction)[keyof typeof ClipboardAction];
+
+/** ExtendedDesktopSize x-position: why the layout changed. */
+export const DesktopSizeReason = {
+  SERVER: 0,
+  /** The client receiving the rectangle asked (answer to its SetDesktopSize). */
+  THIS_CLIENT: 1,
+  OTHER_CLIENT: 2,
+} as const;
+export type DesktopSizeReason = (typeof DesktopSizeReason)[keyof typeof DesktopSizeReason];
+
+/** ExtendedDesktopSize y-position: the result of a client's SetDesktopSize. */
+export const DesktopSizeStatus = {
+  OK: 0,
+  PROHIBITED: 1,
+  OUT_OF_RESOURCES: 2,
+  INVALID_LAYOUT: 3,
+  /** Passed on to something else (a guest) that may complete it later; QEMU uses it. */
+  FORWARDED: 4,
+} as const;
+export type DesktopSizeStatus = (typeof DesktopSizeStatus)[keyof typeof DesktopSizeStatus];
+
+/** Submessage types of the QEMU client message (255). */
+export const QemuClientSubtype = {
+  EXTENDED_KEY_EVENT: 0,
+  AUDIO: 1,
+} as const;
+export type QemuClientSubtype = (typeof QemuClientSubtype)[keyof typeof QemuClientSubtype];
+
+/** Bits of the QEMU LED state byte. */
+export const LedBit = {
+  SCROLL_LOCK: 1 << 0,
+  NUM_LOCK: 1 << 1,
+  CAPS_LOCK: 1 << 2,
+} as const;
+export type LedBit = (typeof LedBit)[keyof typeof LedBit];

@@ -313,11 +313,11 @@ describe('client session', () => {
     server.on('connected', (info) => events.push(`connected ${info.family}`));
     server.on('initialized', (info) => events.push(`initialized ${info.auth} ${info.version} shared=${info.shared}`));
     server.on('disconnected', (info, reason) => events.push(`disconnected ${info.id}: ${reason}`));
-    const { client, screen } = await connect([7, RAW]);
+    const { client, screen } = await connect([99, RAW]);
     client.write(clientMessage.updateRequest(false, 0, 0, 1, 1));
     await screen.readUpdate(client);
     const [info] = server.info().clients;
-    expect(info).toMatchObject({ family: 'memory', auth: 'none', version: '3.8', encodings: [7, RAW], websocket: false });
+    expect(info).toMatchObject({ family: 'memory', auth: 'none', version: '3.8', encodings: [99, RAW], websocket: false });
     const updateBytes = 4 + screen.rects.reduce((sum, r) => sum + 12 + r.w * r.h * 4, 0);
     expect(info?.bytesSent).toBe(12 + 2 + 4 + 24 + 'session'.length + updateBytes);
     client.close();
