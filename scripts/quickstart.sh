@@ -17,10 +17,11 @@ esac
 
 # What building `canvas` from source needs (it draws the demo desktop and renders test
 # images; the library itself never loads it). The tests also need openssl (secrets) and
-# the real VNC clients they drive: TigerVNC's viewer under Xvfb, and gtk-vnc's gvnccapture.
+# the real VNC clients they drive: TigerVNC's viewer under Xvfb (typed into with xdotool,
+# its clipboard read with xclip), and gtk-vnc's gvnccapture.
 build_packages=(build-essential python3 pkg-config libcairo2-dev libpango1.0-dev libjpeg-dev
                 libgif-dev librsvg2-dev libpixman-1-dev)
-test_packages=(openssl xvfb x11-apps x11-utils tigervnc-viewer gvncviewer)
+test_packages=(openssl xvfb x11-apps x11-utils tigervnc-viewer gvncviewer xdotool xclip)
 
 need_node() {
   if ! command -v node >/dev/null; then
