@@ -3,7 +3,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
-import { TigerVncViewer, captureWithGvnccapture, compareImages, identical, requireClients, type ClientCapture, type RgbaImage } from '../helpers/clients';
+import {
+  TigerVncViewer,
+  captureWithGvnccapture,
+  compareImages,
+  cropImage,
+  identical,
+  requireClients,
+  type ClientCapture,
+  type RgbaImage,
+} from '../helpers/clients';
 
 // The built `vncd` command (npm test builds before jest runs), driven by real viewers.
 jest.setTimeout(60_000);
@@ -41,15 +50,6 @@ function startVncd(args: readonly string[]): Promise<RunningVncd> {
       });
     });
   });
-}
-
-function region(image: RgbaImage, x: number, y: number, w: number, h: number): RgbaImage {
-  const rgba = Buffer.alloc(w * h * 4);
-  for (let row = 0; row < h; row++) {
-    const start = ((y + row) * image.width + x) * 4;
-    rgba.set(image.rgba.subarray(start, start + w * 4), row * w * 4);
-  }
-  return { width: w, height: h, rgba };
 }
 
 function pixel(image: RgbaImage, x: number, y: number): string {
@@ -112,7 +112,7 @@ describe('the vncd command', () => {
       // The static Colours window is the same in both viewers (TigerVNC overlays a hint near
       // the top of its window for a few seconds, so the upper windows are not compared).
       const [a, b] = captures as [ClientCapture, ClientCapture];
-      expect(compareImages(region(a, 40, 340, 460, 300), region(b, 40, 340, 460, 300)).summary).toBe(identical({ width: 460, height: 300 }));
+      expect(compareImages(cropImage(a, 40, 340, 460, 300), cropImage(b, 40, 340, 460, 300)).summary).toBe(identical({ width: 460, height: 300 }));
       expect(vncd.stderr().match(/auth ok/g)).toHaveLength(2);
     } finally {
       await viewer.close();

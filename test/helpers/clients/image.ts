@@ -38,6 +38,16 @@ export interface CompareOptions {
   readonly compareAlpha?: boolean;
 }
 
+/** A rectangle cut out of an image. */
+export function cropImage(image: RgbaImage, x: number, y: number, width: number, height: number): RgbaImage {
+  const rgba = Buffer.alloc(width * height * 4);
+  for (let row = 0; row < height; row++) {
+    const start = ((y + row) * image.width + x) * 4;
+    rgba.set(image.rgba.subarray(start, start + width * 4), row * width * 4);
+  }
+  return { width, height, rgba };
+}
+
 /** Mean absolute difference per colour channel (0–255) between two images of the same size: the measure for lossy (JPEG) output. */
 export function meanAbsoluteError(expected: RgbaImage, actual: RgbaImage): number {
   if (expected.width !== actual.width || expected.height !== actual.height) {
