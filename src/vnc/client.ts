@@ -38,6 +38,10 @@ export interface SessionHost {
   /** Applies the share policy to a client's ClientInit; a string is the reason to turn it away. */
   admit(session: ClientSession, shared: boolean): string | undefined;
   initialized(session: ClientSession): void;
+  /** The outcome of a client's authentication (brute-force protection counts failures). */
+  authenticated(session: ClientSession, ok: boolean): void;
+  /** How long a client may take from connecting to ServerInit. */
+  readonly authTimeoutMs: number;
   closed(session: ClientSession, reason: string): void;
   /** Hands viewer input to the embedder (the display's events); never throws. */
   input(session: ClientSession, input: ViewerInput): void;
@@ -130,13 +134,26 @@ export class ClientSession {
 
   /** Runs the connection to its end; never rejects. `refusal` turns the client away after the version exchange. */
   async run(refusal?: string): Promise<void> {
+    // A client must authenticate and initialise within the deadline, or a slow
+    // trickle of bytes could hold a connection slot forever.
+    const deadline = setTimeout(
+      () => this.close(`did not finish authenticating within ${this.host.authTimeoutMs / 1000} s`),
+      this.host.authTimeoutMs,
+    );
     try {
-      this.auth = await handshake(this.connection, {
-        security: this.host.security,
-        random: this.host.random,
-        ...(refusal === undefined ? {} : { refusal }),
-      });
+      try {
+        this.auth = await handshake(this.connection, {
+          security: this.host.security,
+          random: this.host.random,
+          ...(refusal === undefined ? {} : { refusal }),
+        });
+        this.host.authenticated(this, true);
+      } catch (error) {
+        if (error instanceof VncError && error.code === VncErrorCode.AUTH_FAILED) this.host.authenticated(this, false);
+        throw error;
+      }
       await this.initialise();
+      clearTimeout(deadline);
       for (;;) {
         const context = { extendedClipboard: this.clipboardState.isExtended };
         const message = await readClientMessage(this.channel, this.host.limits, context);
@@ -148,6 +165,7 @@ export class ClientSession {
         }
       }
     } catch (error) {
+      clearTimeout(deadline);
       this.close(describeEnd(error));
     }
   }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { defaultCipherRegistry, secureRandom, type CipherRegistry, type RandomSource } from '../crypto';
 import { Listener, type Channel, type ListenAddress, type SocketAddress } from '../io';
+import { AuthBlacklist } from './auth/blacklist';
 import { noneSecurity } from './auth/none';
 import { PasswordState } from './auth/password';
 import type { SecurityHandler } from './auth/security';
@@ -43,6 +44,8 @@ export interface VncServerOptions {
   readonly logger?: Logger;
   /** Where challenges come from; pass a deterministic source in tests only. */
   readonly random?: RandomSource;
+  /** How long a client may take to authenticate (default 120 s). */
+  readonly authTimeoutMs?: number;
   /** The cipher backends to use (the default registry unless given). */
   readonly ciphers?: CipherRegistry;
 }
@@ -62,6 +65,7 @@ export interface ServerInfo {
 }
 
 const DEFAULT_MAX_CONNECTIONS = 32;
+const DEFAULT_AUTH_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_CUT_TEXT = 1024 * 1024;
 const MAX_ENCODINGS = 1024;
 
@@ -84,6 +88,7 @@ export class VncServer extends EventEmitter<VncServerEvents> {
   private pendingDamage: DirtyMap;
   private refreshScheduled = false;
   private nextClientId = 1;
+  private readonly blacklist = new AuthBlacklist();
   /** The client whose SetDesktopSize is being handled, so it can be told the resize was its own. */
   private resizeInitiator: ClientSession | undefined;
   private readonly stopObserving: () => void;
@@ -139,6 +144,13 @@ export class VncServer extends EventEmitter<VncServerEvents> {
         this.emit('disconnected', session.info(), reason);
       },
       input: (session, input) => this.deliverInput(session, input),
+      authenticated: (session, ok) => {
+        const address = blacklistKey(session);
+        if (address === undefined) return;
+        if (ok) this.blacklist.succeeded(address);
+        else this.blacklist.failed(address);
+      },
+      authTimeoutMs: options.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS,
       requestResize: (session, width, height, screens) => this.requestResize(session, width, height, screens),
     };
     this.stopObserving = display.observe(this.observer());
@@ -156,12 +168,19 @@ export class VncServer extends EventEmitter<VncServerEvents> {
   /** Serves a connection the embedder made itself (any Channel: a socket, a pipe, a websocket). */
   attach(channel: Channel): void {
     const session = new ClientSession(this.nextClientId++, channel, this.host);
-    const full = this.sessions.size >= this.maxConnections;
+    const refusal = this.refusalFor(session);
     this.sessions.add(session);
-    const facts = channel.facts;
-    this.logger.info(`${session.label}: connected over ${facts.layers.join('+')}`);
+    this.logger.info(`${session.label}: connected over ${channel.facts.layers.join('+')}`);
     this.emit('connected', session.info());
-    void session.run(full ? `too many connections (limit ${this.maxConnections})` : undefined);
+    void session.run(refusal);
+  }
+
+  /** Why a new client is turned away after the version exchange, if it is. */
+  private refusalFor(session: ClientSession): string | undefined {
+    if (this.sessions.size >= this.maxConnections) return `too many connections (limit ${this.maxConnections})`;
+    const address = blacklistKey(session);
+    const wait = address === undefined ? 0 : this.blacklist.blockedFor(address);
+    return wait > 0 ? `too many authentication failures from ${address}; try again in ${Math.ceil(wait / 1000)} s` : undefined;
   }
 
   /** Changes the VNC password for the next authentications; `undefined` unsets it (every attempt fails). */
@@ -314,6 +333,12 @@ export class VncServer extends EventEmitter<VncServerEvents> {
     this.logger.info(`${session.label}: asked for ${width}x${height}: ${resized ? 'resized' : 'refused by the embedder'}`);
     return { resized, status: resized ? DesktopSizeStatus.OK : DesktopSizeStatus.PROHIBITED };
   }
+}
+
+/** Failures are counted per IP address; UNIX-socket and in-process peers are not tracked. */
+function blacklistKey(session: ClientSession): string | undefined {
+  const peer = session.channel.facts.peer;
+  return peer?.family === 'ipv4' || peer?.family === 'ipv6' ? peer.host : undefined;
 }
 
 /** The encoder factories the server may use, checked when configured so a typo is not silent. */
