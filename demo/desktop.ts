@@ -1,8 +1,11 @@
 import { createCanvas, type Canvas, type CanvasRenderingContext2D } from 'canvas';
-import { Display, type KeyInput, type PointerInput } from '../src/vnc';
+import { Display, type CursorImage, type KeyInput, type PointerInput } from '../src/vnc';
 
 const WIDTH = 1024;
 const HEIGHT = 768;
+/** Sizes a viewer may ask for (remote resize): small enough to stay usable, large enough for any window. */
+const MIN_SIDE = 320;
+const MAX_SIDE = 2560;
 const FRAME_MS = 50;
 const TERMINAL = { x: 40, y: 50, w: 460, h: 250 };
 const PAINT = { x: 540, y: 50, w: 440, h: 300 };
@@ -22,16 +25,26 @@ interface Point {
  * its copy of the screen sends viewers only what really changed.
  */
 export class DemoDesktop {
-  readonly canvas: Canvas;
-  private readonly ctx: CanvasRenderingContext2D;
+  canvas: Canvas;
+  private ctx: CanvasRenderingContext2D;
   private readonly lines: string[] = ['$ '];
   private readonly strokes: Point[][] = [];
   private drawing = false;
   private clipboard = '(copy text in your viewer to see it here)';
   private ball = { x: 60, y: 60, dx: 5, dy: 3.5 };
 
-  constructor() {
-    this.canvas = createCanvas(WIDTH, HEIGHT);
+  constructor(
+    private width = WIDTH,
+    private height = HEIGHT,
+  ) {
+    this.canvas = createCanvas(width, height);
+    this.ctx = this.canvas.getContext('2d');
+  }
+
+  resize(width: number, height: number): void {
+    this.width = width;
+    this.height = height;
+    this.canvas = createCanvas(width, height);
     this.ctx = this.canvas.getContext('2d');
   }
 
@@ -81,11 +94,11 @@ export class DemoDesktop {
 
   draw(now: Date): void {
     const { ctx } = this;
-    const sky = ctx.createLinearGradient(0, 0, WIDTH, HEIGHT);
+    const sky = ctx.createLinearGradient(0, 0, this.width, this.height);
     sky.addColorStop(0, '#1d3557');
     sky.addColorStop(1, '#457b9d');
     ctx.fillStyle = sky;
-    ctx.fillRect(0, 0, WIDTH, HEIGHT);
+    ctx.fillRect(0, 0, this.width, this.height);
     this.window(TERMINAL, 'Terminal: type here', () => this.drawTerminal());
     this.window(PAINT, 'Paint: drag with the left button', () => this.drawStrokes());
     this.window(COLOURS, 'Colours', () => this.drawColours());
@@ -161,23 +174,50 @@ export class DemoDesktop {
   }
 
   private drawTaskBar(now: Date): void {
-    const { ctx } = this;
+    const { ctx, width, height } = this;
     ctx.fillStyle = '#0b132b';
-    ctx.fillRect(0, HEIGHT - 36, WIDTH, 36);
+    ctx.fillRect(0, height - 36, width, 36);
     ctx.fillStyle = '#ffffff';
     ctx.font = '15px sans-serif';
-    ctx.fillText(`Clipboard: ${this.clipboard.replace(/\s+/g, ' ').slice(0, 80)}`, 14, HEIGHT - 13);
-    ctx.fillText(now.toTimeString().slice(0, 8), WIDTH - 84, HEIGHT - 13);
+    ctx.fillText(`Clipboard: ${this.clipboard.replace(/\s+/g, ' ').slice(0, 80)}`, 14, height - 13);
+    ctx.fillText(now.toTimeString().slice(0, 8), width - 84, height - 13);
   }
 }
 
-/** A Display showing the demo desktop, animated and answering the viewers' keyboard, mouse and clipboard. */
+/** An arrow pointer, drawn once: viewers that support the Cursor pseudo-encodings draw it locally, without lag. */
+function arrowCursor(): CursorImage {
+  const canvas = createCanvas(12, 19);
+  const ctx = canvas.getContext('2d');
+  ctx.beginPath();
+  [[0, 0], [0, 16], [4, 12], [7, 18], [9, 17], [6, 11], [11, 11]].forEach(([x = 0, y = 0], i) =>
+    i === 0 ? ctx.moveTo(x + 0.5, y + 0.5) : ctx.lineTo(x + 0.5, y + 0.5),
+  );
+  ctx.closePath();
+  ctx.fillStyle = '#ffffff';
+  ctx.fill();
+  ctx.strokeStyle = '#000000';
+  ctx.stroke();
+  return { width: 12, height: 19, hotspotX: 0, hotspotY: 0, rgba: new Uint8Array(ctx.getImageData(0, 0, 12, 19).data) };
+}
+
+/**
+ * A Display showing the demo desktop: animated, answering the viewers'
+ * keyboard, mouse and clipboard, with its own pointer shape, and resizable by
+ * viewers that ask (noVNC's "resize session", TigerVNC's window).
+ */
 export function startDemoDesktop(options: { name?: string } = {}): { display: Display; stop(): void } {
   const display = new Display({ width: WIDTH, height: HEIGHT, name: options.name ?? 'vncd demo' });
   const desktop = new DemoDesktop();
+  display.setCursor(arrowCursor());
   display.on('key', (input) => desktop.typed(input));
   display.on('pointer', (input) => desktop.pointed(input));
   display.on('clipboard', (text) => desktop.pasted(text));
+  display.on('resize-request', ({ width, height }) => {
+    if (width < MIN_SIDE || height < MIN_SIDE || width > MAX_SIDE || height > MAX_SIDE) return;
+    desktop.resize(width, height);
+    display.resize(width, height);
+    frame();
+  });
   const frame = (): void => {
     desktop.step();
     desktop.draw(new Date());
