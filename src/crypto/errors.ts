@@ -20,6 +20,18 @@ export const CryptoErrorCode = {
   AUTHZ_INVALID: 'CRYPTO_AUTHZ_INVALID',
   /** An authz rules file that cannot be read or watched. */
   AUTHZ_READ: 'CRYPTO_AUTHZ_READ',
+  /** TLS credentials that cannot be loaded: the error's `problems` list every file and rule broken. */
+  TLS_CREDS_INVALID: 'CRYPTO_TLS_CREDS_INVALID',
+  /** A bad TLS credentials or session option: endpoint, priority, timeout, creds used on the wrong side. */
+  TLS_OPTION_INVALID: 'CRYPTO_TLS_OPTION_INVALID',
+  /** The TLS handshake failed: no shared cipher or protocol, a malformed or closed connection. */
+  TLS_HANDSHAKE: 'CRYPTO_TLS_HANDSHAKE',
+  /** The TLS handshake did not finish in time. */
+  TLS_TIMEOUT: 'CRYPTO_TLS_TIMEOUT',
+  /** The peer's certificate is missing or not trusted (unknown CA, expired, wrong host name, revoked). */
+  TLS_PEER_REFUSED: 'CRYPTO_TLS_PEER_REFUSED',
+  /** The peer's certificate DN is not allowed by the authz object. */
+  TLS_AUTHZ_DENIED: 'CRYPTO_TLS_AUTHZ_DENIED',
 } as const;
 export type CryptoErrorCode = (typeof CryptoErrorCode)[keyof typeof CryptoErrorCode];
 

@@ -51,3 +51,23 @@ export { AuthzListFile } from './authz-listfile';
 export type { AuthzListFileEvents, AuthzListFileOptions, AuthzReloadInfo } from './authz-listfile';
 export { AUTHZ_FORMATS, AUTHZ_POLICIES } from './authz-rules';
 export type { AuthzFormat, AuthzListConfig, AuthzPolicy, AuthzRule } from './authz-rules';
+
+export {
+  DEFAULT_ANON_PRIORITY,
+  DEFAULT_X509_PRIORITY,
+  TLS_ENDPOINTS,
+  TlsCredsError,
+} from './tls-creds';
+export type { TlsCreds, TlsCredsKind, TlsEndpoint, TlsPriority, TlsPriorityOptions } from './tls-creds';
+export { TlsCredsAnon } from './tls-creds-anon';
+export type { TlsCredsAnonOptions } from './tls-creds-anon';
+export { TlsCredsX509 } from './tls-creds-x509';
+export type { TlsCertificateSummary, TlsCredsX509Options } from './tls-creds-x509';
+export { X509_FILES } from './tls-x509-files';
+export type { KeyPassword } from './tls-x509-files';
+export { CertRule, formatProblems } from './tls-x509-problems';
+export type { CertProblem, CertProblemSeverity } from './tls-x509-problems';
+export { checkCertificates } from './x509-check';
+export type { CheckCertificatesOptions } from './x509-check';
+export { DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS, startTlsClient, startTlsServer } from './tls-session';
+export type { TlsClientSessionOptions, TlsSession, TlsSessionFacts, TlsSessionOptions } from './tls-session';

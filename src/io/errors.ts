@@ -18,6 +18,10 @@ export const IoErrorCode = {
   CONNECT_FAILED: 'IO_CONNECT_FAILED',
   /** The caller's AbortSignal fired before the operation finished. */
   ABORTED: 'IO_ABORTED',
+  /** An option given to a listener or server is not usable (a path, a limit, a file to serve). */
+  INVALID_OPTION: 'IO_INVALID_OPTION',
+  /** The websocket peer broke the protocol or sent a text message where only binary ones carry the stream. */
+  WEBSOCKET_PROTOCOL: 'IO_WEBSOCKET_PROTOCOL',
 } as const;
 export type IoErrorCode = (typeof IoErrorCode)[keyof typeof IoErrorCode];
 
