@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SecretStore } from '../src/crypto';
+import { checkCertificates, formatProblems } from '../src/crypto';
 import { formatAddress, type ListenAddress, type SocketAddress } from '../src/io';
 import { VncdError } from '../src/errors';
 import { VncServer, type Logger } from '../src/vnc';
-import { addObject } from './objects';
+import { Objects } from './objects';
 import { OptionError } from './qemu-opts';
-import { openSource, type RunningSource } from './sources';
+import { BENCH_SOURCE_HELP, openSource, type RunningSource } from './sources';
 import { parseVncOption, type VncDisplayConfig } from './vnc-option';
 
 const usage = `Usage: vncd --vnc DISPLAY[,KEY=VALUE...] [--object TYPE,KEY=VALUE...]... [--source SOURCE]
@@ -23,12 +23,14 @@ Serves a display over VNC (RFB 3.3/3.7/3.8), with QEMU's option syntax.
       share=POLICY        allow-exclusive (default), force-shared or ignore
       connections=N       most clients at once (default 32)
       to=L                if port 5900+D is taken, try the next ones up to 5900+L
+      lossy=on            allow JPEG (Tight) for viewers that ask for a quality level
       id=NAME             the desktop name viewers show
   --object secret,id=ID,data=TEXT|file=PATH[,format=raw|base64][,keyid=KEY,iv=IV]
                           a secret (password) given as data or read from a file,
                           optionally AES-256-CBC encrypted with the secret KEY
   --source SOURCE         what to serve: pattern[:WxH] (default), image:FILE.png,
-                          demo (the demo desktop; needs the canvas package)
+                          demo (the demo desktop; needs the canvas package), or a
+                          benchmark workload: ${BENCH_SOURCE_HELP}
   --help, --version
 
 Examples:
@@ -96,14 +98,23 @@ async function listen(server: VncServer, tries: readonly (readonly ListenAddress
   return [];
 }
 
-async function startDisplay(config: VncDisplayConfig, secrets: SecretStore, source: RunningSource): Promise<VncServer> {
-  const password = config.passwordSecret === undefined ? undefined : secrets.getText(config.passwordSecret);
+async function startDisplay(config: VncDisplayConfig, objects: Objects, source: RunningSource): Promise<VncServer> {
+  const option = `--vnc ${config.id ?? ''}`.trim();
+  const password = config.passwordSecret === undefined ? undefined : objects.secrets.getText(config.passwordSecret);
+  const tlsAuthz = config.tlsAuthz === undefined ? undefined : objects.authzFor(config.tlsAuthz, option);
+  const plainAuthz = config.plainAuthz === undefined ? undefined : objects.authzFor(config.plainAuthz, option);
   const server = new VncServer({
     display: source.display,
     auth: config.password || password !== undefined ? 'vnc' : 'none',
     ...(password !== undefined && { password }),
+    ...(config.tlsCreds !== undefined && {
+      tls: { creds: objects.creds(config.tlsCreds, option), ...(tlsAuthz && { authz: tlsAuthz }) },
+    }),
+    ...(config.vencrypt && { vencrypt: config.vencrypt }),
+    plain: { users: objects.plainUsers, ...(plainAuthz && { authz: plainAuthz }) },
     ...(config.share && { share: config.share }),
     ...(config.connections !== undefined && { maxConnections: config.connections }),
+    lossy: config.lossy,
     logger,
   });
   const bound = await listen(server, config.listen);
@@ -114,7 +125,28 @@ async function startDisplay(config: VncDisplayConfig, secrets: SecretStore, sour
   return server;
 }
 
+/** `vncd check-certs --dir DIR [--endpoint server|client]`: QEMU's load-time checks, every problem in plain words. */
+function checkCerts(argv: readonly string[]): number {
+  let dir: string | undefined;
+  let endpoint: 'server' | 'client' = 'server';
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--dir') dir = argv[++i];
+    else if (arg === '--endpoint' && (argv[i + 1] === 'server' || argv[i + 1] === 'client')) endpoint = argv[++i] as 'server' | 'client';
+    else throw new OptionError(`check-certs: unexpected '${arg ?? ''}' (usage: vncd check-certs --dir DIR [--endpoint server|client])`);
+  }
+  if (dir === undefined) throw new OptionError('check-certs: --dir DIR is required');
+  const problems = checkCertificates(dir, endpoint);
+  if (problems.length === 0) {
+    process.stdout.write(`${dir}: the ${endpoint} certificates pass every check\n`);
+    return 0;
+  }
+  process.stdout.write(`${formatProblems(problems)}\n`);
+  return problems.some((problem) => problem.severity === 'error') ? 1 : 0;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'check-certs') return checkCerts(argv.slice(1));
   const args = parseArguments(argv);
   if (args === 'help') {
     process.stdout.write(usage);
@@ -125,14 +157,14 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const configs = args.vnc.map(parseVncOption);
-  const secrets = new SecretStore();
-  for (const object of args.objects) addObject(object, secrets);
+  const objects = new Objects();
+  for (const object of args.objects) objects.add(object);
   const sources: RunningSource[] = [];
   const servers: VncServer[] = [];
   for (const config of configs) {
     const source = await openSource(args.source, config.id);
     sources.push(source);
-    servers.push(await startDisplay(config, secrets, source));
+    servers.push(await startDisplay(config, objects, source));
   }
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
@@ -144,6 +176,7 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   await Promise.all(servers.map((server) => server.close()));
   for (const source of sources) source.stop();
+  objects.close();
   return 0;
 }
 

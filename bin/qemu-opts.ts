@@ -65,6 +65,11 @@ export class OptsReader {
     private readonly option: string,
   ) {}
 
+  /** Whether the key was given, without counting it as understood. */
+  has(key: string): boolean {
+    return this.parsed.values.has(key);
+  }
+
   string(key: string): string | undefined {
     this.used.add(key);
     return this.parsed.values.get(key);
@@ -106,4 +111,9 @@ export class OptsReader {
       }
     }
   }
+}
+
+/** `{ key: value }` when the value was given, else `{}`: for building options objects without undefined fields. */
+export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -1,6 +1,6 @@
 import type { ListenAddress } from '../src/io';
-import type { SharePolicy } from '../src/vnc';
-import { OptionError, OptsReader, parseQemuOpts } from './qemu-opts';
+import { VENCRYPT_SUBTYPE_NAMES, type SharePolicy, type VencryptSubtypeName } from '../src/vnc';
+import { OptionError, optional, OptsReader, parseQemuOpts } from './qemu-opts';
 
 /** One `--vnc` display, as QEMU's `-vnc` describes it. */
 export interface VncDisplayConfig {
@@ -12,13 +12,23 @@ export interface VncDisplayConfig {
   readonly share?: SharePolicy;
   readonly connections?: number;
   readonly id?: string;
+  /** QEMU's lossy=on: JPEG in Tight for clients that ask for a quality level. */
+  readonly lossy: boolean;
+  /** The tls-creds object: VeNCrypt with TLS, as QEMU's tls-creds=. */
+  readonly tlsCreds?: string;
+  /** The authz object checked on client certificate DNs. */
+  readonly tlsAuthz?: string;
+  /** VeNCrypt sub-types named explicitly, e.g. x509-plain (QEMU chooses them from tls-creds and password). */
+  readonly vencrypt?: readonly VencryptSubtypeName[];
+  /** The authz object checked on Plain usernames. */
+  readonly plainAuthz?: string;
 }
 
 const BASE_PORT = 5900;
 const MAX_DISPLAY = 65535 - BASE_PORT;
 const SHARE_POLICIES: readonly SharePolicy[] = ['allow-exclusive', 'force-shared', 'ignore'];
 /** QEMU keys that belong to features this build does not have: refused by name rather than as unknown. */
-const NOT_SUPPORTED = ['sasl', 'sasl-authz', 'tls-creds', 'tls-authz', 'websocket', 'lossy', 'key-delay-ms', 'power-control', 'audiodev', 'acl', 'reverse', 'non-adaptive', 'display', 'head'];
+const NOT_SUPPORTED = ['sasl', 'sasl-authz', 'websocket', 'key-delay-ms', 'power-control', 'audiodev', 'acl', 'reverse', 'non-adaptive', 'display', 'head'];
 
 export function parseVncOption(text: string): VncDisplayConfig {
   const option = `--vnc ${text}`;
@@ -28,20 +38,32 @@ export function parseVncOption(text: string): VncDisplayConfig {
   const config: VncDisplayConfig = {
     listen: listenAddresses(address, to, option),
     password: opts.bool('password') ?? false,
+    lossy: opts.bool('lossy') ?? false,
     ...optional('passwordSecret', opts.string('password-secret')),
     ...optional('share', opts.choice('share', SHARE_POLICIES)),
     ...optional('connections', opts.integer('connections', 1, 65535)),
     ...optional('id', opts.string('id')),
+    ...optional('tlsCreds', opts.string('tls-creds')),
+    ...optional('tlsAuthz', opts.string('tls-authz')),
+    ...optional('vencrypt', subtypes(opts.string('vencrypt'), option)),
+    ...optional('plainAuthz', opts.string('plain-authz')),
   };
   for (const key of NOT_SUPPORTED) {
-    if (opts.string(key) !== undefined) throw new OptionError(`${option}: '${key}' is not supported by this version of vncd`);
+    if (opts.has(key)) throw new OptionError(`${option}: '${key}' is not supported by this version of vncd`);
   }
   opts.finish();
   return config;
 }
 
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+
+/** `vencrypt=x509-plain:x509-vnc`: VeNCrypt sub-types in order of preference, by QEMU's names. */
+function subtypes(value: string | undefined, option: string): VencryptSubtypeName[] | undefined {
+  if (value === undefined) return undefined;
+  return value.split(':').map((name) => {
+    const known = VENCRYPT_SUBTYPE_NAMES.find((candidate) => candidate === name);
+    if (!known) throw new OptionError(`${option}: 'vencrypt' takes sub-types separated by ':' from ${VENCRYPT_SUBTYPE_NAMES.join(', ')}, not '${name}'`);
+    return known;
+  });
 }
 
 /** `HOST:D`, `[V6]:D`, `:D` (every address), `unix:PATH` or `none`; D is a display number, port 5900+D. */

@@ -18,10 +18,11 @@ esac
 # What building `canvas` from source needs (it draws the demo desktop and renders test
 # images; the library itself never loads it). The tests also need openssl (secrets) and
 # the real VNC clients they drive: TigerVNC's viewer under Xvfb (typed into with xdotool,
-# its clipboard read with xclip), and gtk-vnc's gvnccapture.
+# its clipboard read with xclip), gtk-vnc's gvnccapture, and noVNC in Debian's Chromium
+# (certutil from libnss3-tools trusts the test CA for wss).
 build_packages=(build-essential python3 pkg-config libcairo2-dev libpango1.0-dev libjpeg-dev
                 libgif-dev librsvg2-dev libpixman-1-dev)
-test_packages=(openssl xvfb x11-apps x11-utils tigervnc-viewer gvncviewer xdotool xclip)
+test_packages=(openssl xvfb x11-apps x11-utils tigervnc-viewer gvncviewer xdotool xclip chromium libnss3-tools websockify)
 
 need_node() {
   if ! command -v node >/dev/null; then

@@ -11,6 +11,11 @@ export interface ClientInfo {
   readonly family: SocketAddress['family'] | 'unknown';
   readonly websocket: boolean;
   readonly auth?: AuthName;
+  /** The VeNCrypt sub-type, by QEMU's name ('x509-vnc', 'tls-plain', ...). */
+  readonly vencrypt?: string;
+  /** The client certificate's subject (RFC 4514), when it sent one over TLS. */
+  readonly x509Dname?: string;
+  /** The Plain username. */
   readonly username?: string;
   readonly version?: string;
   readonly shared?: boolean;

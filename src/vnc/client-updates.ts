@@ -86,15 +86,17 @@ export class ClientUpdates {
   }
 
   /**
-   * The display moved pixels. A client that can copy, and whose pixels at the
-   * source are up to date, gets a CopyRect; otherwise the target is just dirty.
+   * The display moved pixels. A client that can copy gets a CopyRect; the parts
+   * of the source it had not been sent yet are stale at the target after the
+   * copy, so they are sent there as pixels too (as the tiles move, so do they).
    */
   copy(source: Rect, target: Rect): void {
-    if (!this.copyRect || this.copies.length >= MAX_PENDING_COPIES || this.dirty.intersects(source)) {
+    if (!this.copyRect || this.copies.length >= MAX_PENDING_COPIES) {
       this.dirty.mark(target.x, target.y, target.w, target.h);
       return;
     }
     this.copies.push({ source, target });
+    this.dirty.markShifted(source, target.x - source.x, target.y - source.y);
   }
 
   /**

@@ -70,6 +70,8 @@ type Phase = 'handshake' | 'running' | 'closed';
 const SERVER_INIT_FORMAT = BGRX32;
 
 const MIN_OUTPUT_LIMIT = 1024 * 1024;
+/** How long a refused client's reason may take to leave before the connection closes. */
+const REFUSAL_DRAIN_MS = 1000;
 
 /** One connection, from the version exchange to the close. */
 export class ClientSession {
@@ -166,8 +168,22 @@ export class ClientSession {
       }
     } catch (error) {
       clearTimeout(deadline);
+      // A refused client is told why first (the reason may still be queued, e.g. in TLS).
+      if (error instanceof VncError && (error.code === VncErrorCode.AUTH_FAILED || error.code === VncErrorCode.REFUSED)) {
+        await this.drain(REFUSAL_DRAIN_MS);
+      }
       this.close(describeEnd(error));
     }
+  }
+
+  /** Waits until what was written has left (or `ms` pass: a client that does not read is not waited for). */
+  private async drain(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    });
+    await Promise.race([this.channel.flush().catch(() => undefined), timeout]);
+    clearTimeout(timer);
   }
 
   /** Ends the session (idempotent); `reason` goes to the log and the 'disconnected' event. */
@@ -185,6 +201,8 @@ export class ClientSession {
       ...peerInfo(this.channel.facts.peer),
       websocket: this.channel.facts.layers.includes('websocket'),
       ...(this.auth && { auth: this.auth.security.name, version: this.auth.version }),
+      ...(this.auth?.subtype !== undefined && { vencrypt: this.auth.subtype }),
+      ...(this.channel.facts.tls?.peerDn !== undefined && { x509Dname: this.channel.facts.tls.peerDn }),
       ...(this.auth?.username !== undefined && { username: this.auth.username }),
       ...(this.shared !== undefined && { shared: this.shared }),
       ...(this.phase === 'running' && { pixelFormat: describePixelFormat(this.format) }),

@@ -18,6 +18,7 @@ export interface HandshakeResult {
   readonly version: RfbVersion;
   readonly security: SecurityHandler;
   readonly username?: string;
+  readonly subtype?: string;
 }
 
 /** The part of a session the handshake works on: its channel, which a TLS security type replaces. */
@@ -67,11 +68,14 @@ export async function handshake(session: HandshakeSession, options: HandshakeOpt
   const sendsResult = version === '3.8' || chosen.type !== SecurityType.NONE;
   if (outcome.ok) {
     if (sendsResult) session.channel.write(new MessageWriter().u32(SECURITY_RESULT_OK).finish());
-    return outcome.username === undefined
-      ? { version, security: chosen }
-      : { version, security: chosen, username: outcome.username };
+    return {
+      version,
+      security: chosen,
+      ...(outcome.username !== undefined && { username: outcome.username }),
+      ...(outcome.subtype !== undefined && { subtype: outcome.subtype }),
+    };
   }
-  sendFailure(session.channel, version, outcome.reason);
+  if (!outcome.told) sendFailure(session.channel, version, outcome.reason);
   throw new VncError(VncErrorCode.AUTH_FAILED, outcome.reason);
 }
 

@@ -1,10 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { defaultCipherRegistry, secureRandom, type CipherRegistry, type RandomSource } from '../crypto';
+import { defaultCipherRegistry, secureRandom, type Authz, type CipherRegistry, type RandomSource, type TlsCreds } from '../crypto';
 import { Listener, type Channel, type ListenAddress, type SocketAddress } from '../io';
 import { AuthBlacklist } from './auth/blacklist';
 import { noneSecurity } from './auth/none';
 import { PasswordState } from './auth/password';
 import type { SecurityHandler } from './auth/security';
+import type { PlainAuthOptions } from './auth/plain';
+import { vencryptSecurity, type VencryptSubtypeName } from './auth/vencrypt';
+import { SecurityType } from './protocol/constants';
 import { vncSecurity } from './auth/vnc';
 import { ClientSession, type SessionHost, type ViewerInput } from './client';
 import type { ClientInfo } from './client-info';
@@ -29,6 +32,18 @@ export interface VncServerOptions {
   readonly auth?: 'none' | 'vnc';
   /** The VNC password; with `auth: 'vnc'` and no password every client is refused until one is set. */
   readonly password?: string;
+  /**
+   * TLS through VeNCrypt (then the only security type offered, as in QEMU). The
+   * sub-types default to x509-none/x509-vnc with x509 credentials and
+   * tls-none/tls-vnc with anonymous ones, following `auth`.
+   */
+  readonly tls?: { readonly creds: TlsCreds; /** Allowed client-certificate DNs. */ readonly authz?: Authz };
+  /** VeNCrypt sub-types to offer instead of the defaults, e.g. ['x509-plain'], or ['plain'] for wss. */
+  readonly vencrypt?: readonly VencryptSubtypeName[];
+  /** Users for the Plain sub-types. */
+  readonly plain?: PlainAuthOptions;
+  /** Offer Plain on transports that are not encrypted (the password then travels in clear). */
+  readonly forcePlain?: boolean;
   readonly share?: SharePolicy;
   /** Most clients at once (default 32); more are refused with a reason. */
   readonly maxConnections?: number;
@@ -113,7 +128,7 @@ export class VncServer extends EventEmitter<VncServerEvents> {
       maxEncodings: MAX_ENCODINGS,
       maxCutText: options.maxCutText ?? DEFAULT_MAX_CUT_TEXT,
     };
-    const security: SecurityHandler[] = [this.authType === 'vnc' ? vncSecurity(this.passwords, ciphers) : noneSecurity];
+    const security = securityHandlers(options, this.authType === 'vnc' ? vncSecurity(this.passwords, ciphers) : noneSecurity);
     const { display } = this;
     this.shadow = new Shadow(display.width, display.height, display.format);
     this.shadow.refresh(this.displaySource(), [{ x: 0, y: 0, w: display.width, h: display.height }]);
@@ -132,6 +147,8 @@ export class VncServer extends EventEmitter<VncServerEvents> {
       encoders: selectEncoders(options.encodings),
       admit: (session, shared) => this.admit(session, shared),
       initialized: (session) => {
+        // Damage that accumulated while nobody watched: the shadow must be current before the first update.
+        this.refresh();
         const info = session.info();
         this.logger.info(
           `${session.label}: ${info.auth ?? 'none'} auth ok (RFB ${info.version ?? '?'}), ${info.shared ? 'shared' : 'exclusive'}`,
@@ -193,6 +210,16 @@ export class VncServer extends EventEmitter<VncServerEvents> {
     this.passwords.expire(when === 'never' ? undefined : when === 'now' ? new Date() : when);
   }
 
+  /** Disconnects a client (by its `ClientInfo.id`); false when there is no such client. */
+  disconnect(clientId: number, reason = 'disconnected by the server'): boolean {
+    for (const session of this.sessions) {
+      if (session.id !== clientId) continue;
+      session.close(reason);
+      return true;
+    }
+    return false;
+  }
+
   info(): ServerInfo {
     return {
       addresses: this.openListeners.flatMap((listener) => listener.addresses),
@@ -242,6 +269,11 @@ export class VncServer extends EventEmitter<VncServerEvents> {
           return;
         }
         case 'copy':
+          if (!this.hasViewers()) {
+            // Nobody to send a CopyRect to: the target is simply changed.
+            this.pendingDamage.mark(change.target.x, change.target.y, change.target.w, change.target.h);
+            return;
+          }
           // Damage from before the copy is taken first, or clients would copy stale pixels.
           this.refresh();
           this.shadow.copy(change.source, change.target);
@@ -270,12 +302,22 @@ export class VncServer extends EventEmitter<VncServerEvents> {
     setImmediate(() => this.refresh());
   }
 
+  /**
+   * Brings the shadow up to date with the display's damage and tells the
+   * clients what really changed. Without viewers the damage only accumulates
+   * (a tile map): comparing costs real CPU, and nobody would be sent anything.
+   */
   private refresh(): void {
     this.refreshScheduled = false;
-    if (this.pendingDamage.isEmpty()) return;
+    if (this.pendingDamage.isEmpty() || !this.hasViewers()) return;
     const changed: Rect[] = this.shadow.refresh(this.displaySource(), this.pendingDamage.take());
     if (changed.length === 0) return;
     for (const session of this.sessions) session.damaged(changed);
+  }
+
+  private hasViewers(): boolean {
+    for (const session of this.sessions) if (session.isRunning) return true;
+    return false;
   }
 
   private admit(session: ClientSession, shared: boolean): string | undefined {
@@ -333,6 +375,27 @@ export class VncServer extends EventEmitter<VncServerEvents> {
     this.logger.info(`${session.label}: asked for ${width}x${height}: ${resized ? 'resized' : 'refused by the embedder'}`);
     return { resized, status: resized ? DesktopSizeStatus.OK : DesktopSizeStatus.PROHIBITED };
   }
+}
+
+/**
+ * The security types to offer: VeNCrypt alone when TLS is configured (as QEMU),
+ * else the primary type, with VeNCrypt first when sub-types are named (Plain for wss).
+ */
+function securityHandlers(options: VncServerOptions, primary: SecurityHandler): SecurityHandler[] {
+  const { tls, vencrypt } = options;
+  if (!tls && !vencrypt) return [primary];
+  const usesVnc = primary.type === SecurityType.VNC_AUTH;
+  const kind = tls?.creds.kind ?? 'x509';
+  const subtypes = vencrypt ?? [`${kind === 'x509' ? 'x509' : 'tls'}-${usesVnc ? 'vnc' : 'none'}` as const];
+  const handler = vencryptSecurity({
+    subtypes,
+    ...(tls && { creds: tls.creds }),
+    ...(tls?.authz && { authz: tls.authz }),
+    ...(usesVnc && { vnc: primary }),
+    ...(options.plain && { plain: options.plain }),
+    ...(options.forcePlain !== undefined && { forcePlain: options.forcePlain }),
+  });
+  return tls ? [handler] : [handler, primary];
 }
 
 /** Failures are counted per IP address; UNIX-socket and in-process peers are not tracked. */

@@ -14,18 +14,33 @@ export class TestClient {
   private wake: (() => void) | undefined;
 
   /** Reads from the raw stream itself, so the test's view of the bytes does not depend on the channel code. */
+  private readonly onData = (chunk: Buffer): void => {
+    this.buffered = Buffer.concat([this.buffered, chunk]);
+    this.wake?.();
+  };
+
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    this.wake?.();
+  };
+
   constructor(private readonly stream: Duplex) {
-    stream.on('data', (chunk: Buffer) => {
-      this.buffered = Buffer.concat([this.buffered, chunk]);
-      this.wake?.();
-    });
-    const end = (): void => {
-      this.ended = true;
-      this.wake?.();
-    };
-    stream.on('end', end);
-    stream.on('close', end);
-    stream.on('error', end);
+    stream.on('data', this.onData);
+    stream.on('end', this.onEnd);
+    stream.on('close', this.onEnd);
+    stream.on('error', this.onEnd);
+  }
+
+  /** Hands the raw stream to a wrapper (a TLS client), bytes already received put back in front. */
+  detach(): Duplex {
+    this.stream.off('data', this.onData);
+    this.stream.off('end', this.onEnd);
+    this.stream.off('close', this.onEnd);
+    this.stream.off('error', this.onEnd);
+    this.stream.pause();
+    if (this.buffered.length > 0) this.stream.unshift(this.buffered);
+    this.buffered = Buffer.alloc(0);
+    return this.stream;
   }
 
   static connect(server: VncServer): TestClient {

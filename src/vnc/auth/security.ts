@@ -15,8 +15,9 @@ export interface SecurityContext {
 }
 
 export type SecurityOutcome =
-  | { readonly ok: true; readonly username?: string }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: true; readonly username?: string; /** The VeNCrypt sub-type used, by QEMU's name. */ readonly subtype?: string }
+  /** `told`: the handler has already refused in its own protocol (VeNCrypt), so no SecurityResult follows. */
+  | { readonly ok: false; readonly reason: string; readonly told?: boolean };
 
 /**
  * One RFB security type. The handshake offers it, reads the client's choice,

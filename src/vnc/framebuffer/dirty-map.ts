@@ -73,6 +73,28 @@ export class DirtyMap {
     this.tiles.fill(0);
   }
 
+  /**
+   * Marks, moved by (dx, dy), the dirty parts of `area`: after a CopyRect of
+   * `area`, what the client had stale there is stale at the destination too.
+   */
+  markShifted(area: Rect, dx: number, dy: number): void {
+    const r = clipRect(area, this.w, this.h);
+    if (r === undefined) return;
+    const moved: Rect[] = [];
+    const ty1 = Math.ceil((r.y + r.h) / TILE_SIZE);
+    const tx1 = Math.ceil((r.x + r.w) / TILE_SIZE);
+    for (let ty = Math.floor(r.y / TILE_SIZE); ty < ty1; ty++) {
+      for (let tx = Math.floor(r.x / TILE_SIZE); tx < tx1; tx++) {
+        if (this.tiles[ty * this.cols + tx] !== 1) continue;
+        const part = clipRect({ x: tx * TILE_SIZE, y: ty * TILE_SIZE, w: TILE_SIZE, h: TILE_SIZE }, this.w, this.h);
+        const inside = part && clipRect({ x: part.x - r.x, y: part.y - r.y, w: part.w, h: part.h }, r.w, r.h);
+        if (inside) moved.push({ x: inside.x + r.x + dx, y: inside.y + r.y + dy, w: inside.w, h: inside.h });
+      }
+    }
+    // Collected first: the destination may overlap the area being read.
+    for (const m of moved) this.mark(m.x, m.y, m.w, m.h);
+  }
+
   isEmpty(): boolean {
     return this.tiles.indexOf(1) < 0;
   }

@@ -27,7 +27,8 @@
  * Its --debug log (needed for the above) contains the password: it is redacted
  * from the log returned here.
  */
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { decodePng } from './image';
 import { ManagedProcess, clientEnv, findExecutable, makeTempDir, removeTempDir } from './process';
@@ -43,6 +44,12 @@ export interface GvncCaptureOptions {
   readonly timeoutMs?: number;
   /** Also keep the PNG it wrote at this path. */
   readonly savePngTo?: string;
+  /**
+   * X.509: the CA to trust and, optionally, a client certificate and key (PEM files).
+   * gtk-vnc reads them from ~/.pki of the user's passwd entry, not $HOME, so the run
+   * happens in a private mount namespace with a prepared home bound over it (root only).
+   */
+  readonly certs?: { readonly caCert: string; readonly clientCert?: string; readonly clientKey?: string };
 }
 
 export interface GvncCapture extends ClientCapture {
@@ -123,6 +130,28 @@ function classify(log: string, rc: number | null): { failure: VncClientFailure; 
   return { failure: last && /Unable to connect/.test(last) ? 'connection-failed' : 'exited', detail: last ?? `exit status ${rc} without saving` };
 }
 
+/**
+ * The command run under `unshare` with `home` (laid out as gtk-vnc expects:
+ * .pki/CA/cacert.pem, .pki/gvnccapture/clientcert.pem and private/clientkey.pem)
+ * bound over the real home directory of the user.
+ */
+function withPkiHome(
+  home: string,
+  certs: NonNullable<GvncCaptureOptions['certs']>,
+  command: readonly string[],
+): string[] {
+  mkdirSync(join(home, '.pki', 'CA'), { recursive: true });
+  copyFileSync(certs.caCert, join(home, '.pki', 'CA', 'cacert.pem'));
+  if (certs.clientCert !== undefined && certs.clientKey !== undefined) {
+    mkdirSync(join(home, '.pki', 'gvnccapture', 'private'), { recursive: true });
+    copyFileSync(certs.clientCert, join(home, '.pki', 'gvnccapture', 'clientcert.pem'));
+    copyFileSync(certs.clientKey, join(home, '.pki', 'gvnccapture', 'private', 'clientkey.pem'));
+  }
+  const realHome = userInfo().homedir;
+  const script = 'mount --bind "$1" "$2" || exit 97; shift 2; exec "$@"';
+  return ['unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'sh', home, realHome, ...command];
+}
+
 /** Runs gvnccapture once and returns what it saved, decoded. Throws VncClientError on failure. */
 export async function captureWithGvnccapture(options: GvncCaptureOptions): Promise<GvncCapture> {
   const missing = missingGvnccaptureTools();
@@ -141,10 +170,12 @@ export async function captureWithGvnccapture(options: GvncCaptureOptions): Promi
   try {
     const png = join(home, 'capture.png');
     const env = clientEnv(home, options.password === undefined ? {} : { VNCD_PTY_PASSWORD: options.password });
+    const capture = [python() ?? 'python3', '-c', PTY_HELPER, findExecutable('gvnccapture') ?? 'gvnccapture', '--debug', target, png];
+    const [command = 'python3', ...args] = options.certs ? withPkiHome(home, options.certs, capture) : capture;
     const proc = ManagedProcess.start({
       name: 'gvnccapture',
-      command: python() ?? 'python3',
-      args: ['-c', PTY_HELPER, findExecutable('gvnccapture') ?? 'gvnccapture', '--debug', target, png],
+      command,
+      args,
       env,
       cwd: home,
       lifetimeMs: options.timeoutMs ?? 20_000,

@@ -221,3 +221,19 @@ describe('DirtyMap', () => {
     }
   });
 });
+
+describe('DirtyMap.markShifted', () => {
+  it('marks the dirty parts of an area moved by an offset, clipped to the area and the screen', () => {
+    const map = new DirtyMap(64, 64);
+    map.clear();
+    map.mark(0, 0, 1, 1); // tile (0,0)
+    map.mark(40, 40, 1, 1); // tile (2,2): outside the area below
+    map.markShifted({ x: 4, y: 4, w: 20, h: 20 }, 30, 2);
+    // Tile (0,0) clipped to the area is (4,4)-(16,16); moved by (30,2): (34,6)-(46,18), tiles x 32..47, y 0..31,
+    // which coalesce with the untouched dirty tile below them (32..47, 32..47). Tile (0,0) itself stays dirty.
+    expect(map.take()).toEqual([
+      { x: 0, y: 0, w: 16, h: 16 },
+      { x: 32, y: 0, w: 16, h: 48 },
+    ]);
+  });
+});

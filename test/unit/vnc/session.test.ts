@@ -133,6 +133,35 @@ describe('client session', () => {
     expect(plain.screen.rgb()).toEqual(displayRgb(display));
   });
 
+  it('keeps CopyRect when the source still has changes the client was not sent, and sends those at the target', async () => {
+    start({}, 64, 32);
+    const { client, screen } = await connect([COPY_RECT, RAW]);
+    client.write(clientMessage.updateRequest(false, 0, 0, 64, 32));
+    await screen.readUpdate(client);
+    // A change the client has not seen, inside the area about to be moved.
+    display.buffer.writeUInt32LE(0xabcdef, (3 * 64 + 5) * 4);
+    display.damage(5, 3, 1, 1);
+    await new Promise(setImmediate);
+    display.copy(0, 0, 32, 8, 16, 16);
+    screen.rects.length = 0;
+    client.write(clientMessage.updateRequest(true, 0, 0, 64, 32));
+    await screen.readUpdate(client);
+    expect(screen.rects[0]).toEqual({ x: 32, y: 8, w: 16, h: 16, encoding: COPY_RECT });
+    expect(screen.rgb()).toEqual(displayRgb(display));
+  });
+
+  it('serves the current pixels to a client arriving after changes made while nobody watched', async () => {
+    start();
+    fillNoise(display, 42);
+    display.damage();
+    display.copy(0, 0, 8, 8, 8, 8);
+    await new Promise(setImmediate);
+    const { client, screen } = await connect();
+    client.write(clientMessage.updateRequest(false, 0, 0, 40, 24));
+    await screen.readUpdate(client);
+    expect(screen.rgb()).toEqual(displayRgb(display));
+  });
+
   it('tells a DesktopSize client about a resize in an update of its own, then sends the new screen', async () => {
     start();
     const { client, screen } = await connect([RAW, DESKTOP_SIZE]);
@@ -305,6 +334,17 @@ describe('client session', () => {
     expect(() => new VncServer({ display: new Display({ width: 1, height: 1 }), encodings: ['raw', 'hextil'] })).toThrow(
       /unknown encoding 'hextil' \(known: raw/,
     );
+  });
+
+  it('disconnects a client by id with the reason given', async () => {
+    start();
+    const { client } = await connect();
+    const reason = new Promise<string>((resolve) => server.once('disconnected', (_, why) => resolve(why)));
+    const [info] = server.info().clients;
+    expect(server.disconnect(info?.id ?? -1, 'asked by the operator')).toBe(true);
+    expect(server.disconnect(12345)).toBe(false);
+    expect(await reason).toBe('asked by the operator');
+    await client.expectClosed();
   });
 
   it('reports connection events and info() in QEMU terms', async () => {

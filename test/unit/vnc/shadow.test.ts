@@ -116,6 +116,31 @@ describe('Shadow', () => {
     expectSame(shadow, source);
   });
 
+  it.each([
+    ['aligned 32 bpp', BGRX32, 0, 0],
+    ['32 bpp at an odd byte offset', BGRX32, 1, 0],
+    ['32 bpp with rows padded by 3 bytes', BGRX32, 0, 3],
+    ['aligned 16 bpp', RGB565, 0, 0],
+    ['16 bpp at an odd byte offset', RGB565, 1, 0],
+  ])('finds the same changed tiles whether the source is %s', (_, format, offset, pad) => {
+    const base = display(format, pad);
+    // The same pixels at another offset in a larger buffer: the unaligned comparison path.
+    const data = new Uint8Array(base.data.length + offset).subarray(offset);
+    const source = { ...base, data };
+    randomise(source, 3);
+    const shadow = new Shadow(W, H, format);
+    shadow.refresh(source, [FULL]);
+    poke(source, 0, 0);
+    poke(source, 99, 39);
+    poke(source, 40, 17);
+    expect(shadow.refresh(source, [FULL])).toEqual([
+      { x: 0, y: 0, w: 16, h: 16 },
+      { x: 32, y: 16, w: 16, h: 16 },
+      { x: 96, y: 32, w: 4, h: 8 },
+    ]);
+    expectSame(shadow, source);
+  });
+
   it('moves pixels like the display for a copy, in either direction', () => {
     const next = rng(6);
     for (let round = 0; round < 20; round++) {
