@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { checkCertificates, formatProblems } from '../src/crypto';
 import { formatAddress, type ListenAddress, type SocketAddress } from '../src/io';
 import { VncdError } from '../src/errors';
-import { VncServer, type Logger } from '../src/vnc';
+import { serveWeb, VncServer, type Logger, type VncWebServer } from '../src/vnc';
 import { Objects } from './objects';
 import { OptionError } from './qemu-opts';
 import { BENCH_SOURCE_HELP, openSource, type RunningSource } from './sources';
 import { parseVncOption, type VncDisplayConfig } from './vnc-option';
+
+/** The noVNC page shipped with vncd (web/ beside dist/). */
+const WEB_ROOT = join(__dirname, '..', '..', 'web');
 
 const usage = `Usage: vncd --vnc DISPLAY[,KEY=VALUE...] [--object TYPE,KEY=VALUE...]... [--source SOURCE]
 
@@ -24,16 +27,39 @@ Serves a display over VNC (RFB 3.3/3.7/3.8), with QEMU's option syntax.
       connections=N       most clients at once (default 32)
       to=L                if port 5900+D is taken, try the next ones up to 5900+L
       lossy=on            allow JPEG (Tight) for viewers that ask for a quality level
+      websocket[=[HOST:]PORT]
+                          websockets for noVNC and the noVNC page on another port
+                          (bare: 5700+D); wss when tls-creds is given. Several
+                          --vnc on one port are served at /vnc/<id>
+      tls-creds=ID        VeNCrypt with TLS (x509-none/x509-vnc, or tls-none/tls-vnc
+                          for anonymous credentials, following password=)
+      tls-authz=ID        allow-list for client certificate DNs
+      vencrypt=SUB[:SUB]  name the VeNCrypt sub-types (plain, tls-plain, x509-plain...)
+      plain-authz=ID      allow-list for Plain usernames
       id=NAME             the desktop name viewers show
   --object secret,id=ID,data=TEXT|file=PATH[,format=raw|base64][,keyid=KEY,iv=IV]
                           a secret (password) given as data or read from a file,
                           optionally AES-256-CBC encrypted with the secret KEY
+  --object tls-creds-x509,id=ID,endpoint=server,dir=DIR[,verify-peer=on|off]
+                          [,passwordid=SECRET][,priority=CIPHERS]
+  --object tls-creds-anon,id=ID,endpoint=server
+  --object authz-simple,id=ID,identity=NAME|DN
+  --object authz-list,id=ID,policy=deny,rules.0.match=CN=*,,O=Corp,rules.0.policy=allow,rules.0.format=glob
+  --object authz-listfile,id=ID,filename=FILE.json[,refresh=on]
+  --object vnc-plain-user,id=NAME,password-secret=SECRET
+                          a user for VeNCrypt Plain
   --source SOURCE         what to serve: pattern[:WxH] (default), image:FILE.png,
                           demo (the demo desktop; needs the canvas package), or a
                           benchmark workload: ${BENCH_SOURCE_HELP}
   --help, --version
 
+  vncd check-certs --dir DIR [--endpoint server|client]
+                          check certificates as tls-creds-x509 does, in plain words
+
 Examples:
+  vncd --vnc localhost:0,websocket --source demo        # noVNC at http://localhost:5700/vnc.html
+  vncd --object tls-creds-x509,id=tls0,endpoint=server,dir=/etc/pki/vnc \\
+       --vnc :0,tls-creds=tls0,password=on,websocket=5700     # X509Vnc, and wss for noVNC
   vncd --vnc localhost:0 --source image:screen.png
   vncd --object secret,id=pw,file=/etc/vncd/password \\
        --vnc :1,password-secret=pw,share=force-shared --source demo
@@ -98,7 +124,13 @@ async function listen(server: VncServer, tries: readonly (readonly ListenAddress
   return [];
 }
 
-async function startDisplay(config: VncDisplayConfig, objects: Objects, source: RunningSource): Promise<VncServer> {
+interface RunningDisplay {
+  readonly config: VncDisplayConfig;
+  readonly server: VncServer;
+  readonly bound: readonly SocketAddress[];
+}
+
+async function startDisplay(config: VncDisplayConfig, objects: Objects, source: RunningSource): Promise<RunningDisplay> {
   const option = `--vnc ${config.id ?? ''}`.trim();
   const password = config.passwordSecret === undefined ? undefined : objects.secrets.getText(config.passwordSecret);
   const tlsAuthz = config.tlsAuthz === undefined ? undefined : objects.authzFor(config.tlsAuthz, option);
@@ -122,7 +154,62 @@ async function startDisplay(config: VncDisplayConfig, objects: Objects, source: 
   log(`serving "${source.display.name}" ${source.display.width}x${source.display.height} on ${where}, auth ${server.info().auth}`);
   const tcp = bound.find((address) => address.family === 'ipv4') ?? bound.find((address) => address.family === 'ipv6');
   if (tcp) log(`connect with a VNC viewer, e.g.: vncviewer ${formatAddress(tcp).replace(/:(\d+)$/, '::$1')}`);
-  return server;
+  return { config, server, bound };
+}
+
+/** The websocket address of a display: its own, or 5700 + display number on the same host (QEMU's bare `websocket`). */
+function websocketAddressOf({ config, bound }: RunningDisplay): { host: string; port: number } | undefined {
+  const ws = config.websocket;
+  if (ws === undefined) return undefined;
+  const tcp = bound.find((address) => address.family === 'ipv4' || address.family === 'ipv6');
+  const host = ws === 'display' || ws.host === undefined ? tcp && 'host' in tcp ? tcp.host : undefined : ws.host;
+  if (ws !== 'display') return { host: host ?? '0.0.0.0', port: ws.port };
+  if (!tcp || !('port' in tcp) || host === undefined) {
+    throw new OptionError(`--vnc ${config.id ?? ''}: a bare 'websocket' needs a TCP display (use websocket=HOST:PORT)`);
+  }
+  return { host, port: tcp.port - 5900 + 5700 };
+}
+
+/**
+ * One web port per websocket address: ws (wss when the display has tls-creds)
+ * and the noVNC page. Displays sharing an address are served at /vnc/<id>.
+ */
+async function startWeb(displays: readonly RunningDisplay[], objects: Objects): Promise<VncWebServer[]> {
+  const groups = new Map<string, { address: { host: string; port: number }; members: RunningDisplay[] }>();
+  for (const display of displays) {
+    const address = websocketAddressOf(display);
+    if (address === undefined) continue;
+    const key = `${address.host}:${address.port}`;
+    const group = groups.get(key) ?? { address, members: [] };
+    group.members.push(display);
+    groups.set(key, group);
+  }
+  const webs: VncWebServer[] = [];
+  for (const { address, members } of groups.values()) {
+    const [first] = members;
+    if (!first) continue;
+    if (members.length > 1 && members.some((member) => member.config.id === undefined)) {
+      throw new OptionError(`several --vnc share the websocket port ${address.port}: give each an id= (it becomes its path /vnc/<id>)`);
+    }
+    const tlsId = first.config.tlsCreds;
+    const displaysByName = members.length === 1 ? first.server : Object.fromEntries(members.map((m) => [m.config.id ?? '', m.server]));
+    const web = await serveWeb({
+      listen: address,
+      displays: displaysByName,
+      webRoot: WEB_ROOT,
+      ...(tlsId !== undefined && { tls: { creds: objects.creds(tlsId, '--vnc websocket') } }),
+      logger,
+    });
+    const scheme = web.secure ? 'https' : 'http';
+    const shown = address.host === '0.0.0.0' ? 'localhost' : address.host.includes(':') ? `[${address.host}]` : address.host;
+    const page = `${scheme}://${shown}:${address.port}/vnc.html`;
+    if (members.length === 1) log(`noVNC in a browser: ${page}`);
+    for (const [name, path] of members.length === 1 ? [] : web.paths) {
+      log(`noVNC in a browser (${name}): ${page}?path=${encodeURIComponent(path.replace(/^\//, ''))}`);
+    }
+    webs.push(web);
+  }
+  return webs;
 }
 
 /** `vncd check-certs --dir DIR [--endpoint server|client]`: QEMU's load-time checks, every problem in plain words. */
@@ -160,12 +247,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const objects = new Objects();
   for (const object of args.objects) objects.add(object);
   const sources: RunningSource[] = [];
-  const servers: VncServer[] = [];
+  const displays: RunningDisplay[] = [];
   for (const config of configs) {
     const source = await openSource(args.source, config.id);
     sources.push(source);
-    servers.push(await startDisplay(config, objects, source));
+    displays.push(await startDisplay(config, objects, source));
   }
+  const webs = await startWeb(displays, objects);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log(`${signal}: shutting down`);
@@ -174,7 +262,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await Promise.all(servers.map((server) => server.close()));
+  await Promise.all(webs.map((web) => web.close()));
+  await Promise.all(displays.map(({ server }) => server.close()));
   for (const source of sources) source.stop();
   objects.close();
   return 0;

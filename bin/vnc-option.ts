@@ -22,13 +22,18 @@ export interface VncDisplayConfig {
   readonly vencrypt?: readonly VencryptSubtypeName[];
   /** The authz object checked on Plain usernames. */
   readonly plainAuthz?: string;
+  /**
+   * QEMU's websocket=: 'display' for a bare `websocket` (port 5700 + the display
+   * number, on the same host), or an address of its own.
+   */
+  readonly websocket?: 'display' | { readonly host?: string; readonly port: number };
 }
 
 const BASE_PORT = 5900;
 const MAX_DISPLAY = 65535 - BASE_PORT;
 const SHARE_POLICIES: readonly SharePolicy[] = ['allow-exclusive', 'force-shared', 'ignore'];
 /** QEMU keys that belong to features this build does not have: refused by name rather than as unknown. */
-const NOT_SUPPORTED = ['sasl', 'sasl-authz', 'websocket', 'key-delay-ms', 'power-control', 'audiodev', 'acl', 'reverse', 'non-adaptive', 'display', 'head'];
+const NOT_SUPPORTED = ['sasl', 'sasl-authz', 'key-delay-ms', 'power-control', 'audiodev', 'acl', 'reverse', 'non-adaptive', 'display', 'head'];
 
 export function parseVncOption(text: string): VncDisplayConfig {
   const option = `--vnc ${text}`;
@@ -47,6 +52,7 @@ export function parseVncOption(text: string): VncDisplayConfig {
     ...optional('tlsAuthz', opts.string('tls-authz')),
     ...optional('vencrypt', subtypes(opts.string('vencrypt'), option)),
     ...optional('plainAuthz', opts.string('plain-authz')),
+    ...optional('websocket', websocketAddress(opts.string('websocket'), option)),
   };
   for (const key of NOT_SUPPORTED) {
     if (opts.has(key)) throw new OptionError(`${option}: '${key}' is not supported by this version of vncd`);
@@ -55,6 +61,19 @@ export function parseVncOption(text: string): VncDisplayConfig {
   return config;
 }
 
+
+/** `websocket` / `websocket=on` (port 5700+display), `websocket=PORT` or `websocket=HOST:PORT`; off/absent: none. */
+function websocketAddress(value: string | undefined, option: string): VncDisplayConfig['websocket'] {
+  if (value === undefined || value === 'off') return undefined;
+  if (value === 'on') return 'display';
+  const match = /^(?:\[([^\]]*)\]:|([^:[\]]*):)?(\d+)$/.exec(value);
+  const port = Number(match?.[3]);
+  if (!match || !(port >= 1 && port <= 65535)) {
+    throw new OptionError(`${option}: 'websocket' must be on, PORT or HOST:PORT, not '${value}'`);
+  }
+  const host = match[1] ?? match[2];
+  return host === undefined || host === '' ? { port } : { host, port };
+}
 
 /** `vencrypt=x509-plain:x509-vnc`: VeNCrypt sub-types in order of preference, by QEMU's names. */
 function subtypes(value: string | undefined, option: string): VencryptSubtypeName[] | undefined {

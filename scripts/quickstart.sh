@@ -22,7 +22,7 @@ esac
 # (certutil from libnss3-tools trusts the test CA for wss).
 build_packages=(build-essential python3 pkg-config libcairo2-dev libpango1.0-dev libjpeg-dev
                 libgif-dev librsvg2-dev libpixman-1-dev)
-test_packages=(openssl xvfb x11-apps x11-utils tigervnc-viewer gvncviewer xdotool xclip chromium libnss3-tools websockify)
+test_packages=(openssl xvfb x11-apps x11-utils tigervnc-viewer gvncviewer xdotool xclip chromium libnss3-tools)
 
 need_node() {
   if ! command -v node >/dev/null; then

@@ -43,10 +43,22 @@ describe('--vnc', () => {
   });
 
   it.each([
+    ['localhost:0,websocket', 'display'],
+    ['localhost:0,websocket=on', 'display'],
+    [':0,websocket=5700', { port: 5700 }],
+    [':0,websocket=127.0.0.1:5701', { host: '127.0.0.1', port: 5701 }],
+    [':0,websocket=[::1]:5702', { host: '::1', port: 5702 }],
+    [':0,websocket=off', undefined],
+  ])('reads QEMU websocket syntax: %s', (text, websocket) => {
+    expect(parseVncOption(text).websocket).toEqual(websocket);
+  });
+
+  it.each([
+    [':0,websocket=99999', "'websocket' must be on, PORT or HOST:PORT, not '99999'"],
     [':0,share=bogus', "--vnc :0,share=bogus: 'share' must be one of allow-exclusive, force-shared, ignore, not 'bogus'"],
     [':0,password=maybe', "--vnc :0,password=maybe: 'password' must be on or off, not 'maybe'"],
     [':0,connections=0', "--vnc :0,connections=0: 'connections' must be a whole number from 1 to 65535, not '0'"],
-    [':0,frobnicate=1', "--vnc :0,frobnicate=1: unknown option 'frobnicate' (accepted: vnc, to, password, lossy, password-secret, share, connections, id, tls-creds, tls-authz, vencrypt, plain-authz)"],
+    [':0,frobnicate=1', "--vnc :0,frobnicate=1: unknown option 'frobnicate' (accepted: vnc, to, password, lossy, password-secret, share, connections, id, tls-creds, tls-authz, vencrypt, plain-authz, websocket)"],
     [':0,sasl=on', "--vnc :0,sasl=on: 'sasl' is not supported by this version of vncd"],
     [':0,vencrypt=x509-plain:tls-sasl', "'vencrypt' takes sub-types separated by ':' from plain, tls-none, tls-vnc, tls-plain, x509-none, x509-vnc, x509-plain, not 'tls-sasl'"],
     [':70000', "the address must be HOST:DISPLAY (display 0 to 59635, port 5900+DISPLAY), unix:PATH or none, not ':70000'"],

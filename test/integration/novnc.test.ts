@@ -1,18 +1,15 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { connect, createServer as createTcpServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import forge from 'node-forge';
-import { createServer, Display, type KeyInput, type PointerInput, type VncServer, type VncServerOptions } from '../../src/vnc';
+import { join, resolve } from 'node:path';
+import { TlsCredsX509 } from '../../src/crypto';
+import { createServer, Display, serveWeb, type KeyInput, type PointerInput, type VncServer, type VncServerOptions } from '../../src/vnc';
+import { makePki, type Pki } from '../helpers/cert-factory';
 import { BrowserHarnessError, launchChromium, requireBrowser, type ChromiumHarness } from '../helpers/browser';
 import { compareImages, identical } from '../helpers/clients/image';
-import { findExecutable, makeTempDir, ManagedProcess, removeTempDir, sleep } from '../helpers/clients/process';
+import { sleep } from '../helpers/clients/process';
 import type { RgbaImage } from '../helpers/clients/types';
 
-// Self-test of the Chromium harness (test/helpers/browser.ts) and the noVNC page (web/):
-// a vncd TCP server with a known image, Debian's websockify in front of it serving the
-// page in vncd's URL layout (/vnc.html, /vnc.js, /vnc.css, /novnc/core/…), noVNC in
-// headless Chromium. To be switched to vncd's own websocket listener.
+// noVNC end to end: a VncServer with a known image served by vncd's own web listener
+// (serveWeb: the page from web/, noVNC's core at /novnc/, websockets; ws or wss), and
+// the page in headless Debian Chromium driven by playwright-core (test/helpers/browser.ts).
 jest.setTimeout(60_000);
 
 const WIDTH = 200;
@@ -40,120 +37,16 @@ function knownImage(display: Display, seed: number): RgbaImage {
   return { width, height, rgba };
 }
 
-/** The page's files laid out as vncd serves them: web/* at /, @novnc/novnc at /novnc/. */
-function webRoot(): string {
-  const root = makeTempDir('webroot');
-  for (const name of readdirSync(join(REPO, 'web'))) symlinkSync(join(REPO, 'web', name), join(root, name));
-  const novnc = resolve(dirname(require.resolve('@novnc/novnc')), '..');
-  symlinkSync(novnc, join(root, 'novnc'));
-  return root;
-}
-
-interface Pki {
-  readonly caPem: string;
-  readonly caFile: string;
-  /** The server's certificate (+ CA) and key, for 127.0.0.1 and localhost. */
-  readonly certFile: string;
-  readonly keyFile: string;
-  readonly client: { readonly certPem: string; readonly keyPem: string };
-}
-
-/** A CA, a server certificate and a client certificate, in PEM. */
-function makePki(dir: string): Pki {
-  const keys = () => {
-    const k = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const pem = k.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-    return { priv: forge.pki.privateKeyFromPem(pem), pub: forge.pki.publicKeyFromPem(k.publicKey.export({ type: 'spki', format: 'pem' }).toString()), pem };
-  };
-  const cert = (serial: string, subject: forge.pki.CertificateField[], pub: forge.pki.PublicKey, extensions: object[]) => {
-    const c = forge.pki.createCertificate();
-    c.serialNumber = serial;
-    c.publicKey = pub;
-    c.validity.notBefore = new Date(Date.now() - 3600_000);
-    c.validity.notAfter = new Date(Date.now() + 7 * 86400_000);
-    c.setSubject(subject);
-    c.setExtensions(extensions);
-    return c;
-  };
-  const ca = keys();
-  const caName = [{ name: 'commonName', value: 'vncd test CA' }];
-  const caCert = cert('01', caName, ca.pub, [
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-  ]);
-  caCert.setIssuer(caName);
-  caCert.sign(ca.priv, forge.md.sha256.create());
-  const server = keys();
-  const serverCert = cert('02', [{ name: 'commonName', value: '127.0.0.1' }], server.pub, [
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
-  ]);
-  serverCert.setIssuer(caName);
-  serverCert.sign(ca.priv, forge.md.sha256.create());
-  const client = keys();
-  const clientCert = cert('03', [{ name: 'commonName', value: 'alice' }], client.pub, [
-    { name: 'keyUsage', digitalSignature: true, critical: true },
-    { name: 'extKeyUsage', clientAuth: true },
-  ]);
-  clientCert.setIssuer(caName);
-  clientCert.sign(ca.priv, forge.md.sha256.create());
-  const caPem = forge.pki.certificateToPem(caCert);
-  writeFileSync(join(dir, 'ca.pem'), caPem);
-  writeFileSync(join(dir, 'server.pem'), forge.pki.certificateToPem(serverCert) + caPem);
-  writeFileSync(join(dir, 'server.key'), server.pem, { mode: 0o600 });
-  return {
-    caPem,
-    caFile: join(dir, 'ca.pem'),
-    certFile: join(dir, 'server.pem'),
-    keyFile: join(dir, 'server.key'),
-    client: { certPem: forge.pki.certificateToPem(clientCert), keyPem: client.pem },
-  };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createTcpServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => (typeof address === 'object' && address ? ok(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
-
-async function waitListening(port: number, process: ManagedProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((done) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        done(true);
-      });
-      s.once('error', () => done(false));
-    });
-    if (ok) return;
-    if (!process.running || Date.now() > deadline) throw new Error(`websockify did not listen on ${port}:\n${process.log}`);
-    await sleep(50);
-  }
-}
-
-describe('noVNC page in headless Chromium (through websockify)', () => {
+describe('noVNC in headless Chromium, served by vncd', () => {
   let chromium: ChromiumHarness;
-  let tmp: string;
-  let root: string;
   let pki: Pki;
   const cleanup: (() => Promise<unknown> | void)[] = [];
 
   beforeAll(async () => {
     requireBrowser({ trustedCaPem: '' });
-    if (!findExecutable('websockify')) throw new Error('websockify missing: apt-get install --no-install-recommends websockify');
-    tmp = makeTempDir('novnc-harness');
-    root = webRoot();
-    pki = makePki(tmp);
+    pki = makePki({ keyBits: 2048 }); // Chromium refuses smaller RSA keys
     const started = Date.now();
-    chromium = await launchChromium({ trustedCaPem: pki.caPem });
+    chromium = await launchChromium({ trustedCaPem: pki.ca.certPem });
     console.log(`chromium ${chromium.version} started in ${Date.now() - started} ms`);
   });
 
@@ -163,40 +56,36 @@ describe('noVNC page in headless Chromium (through websockify)', () => {
 
   afterAll(async () => {
     await chromium?.close();
-    if (root) removeTempDir(root);
-    if (tmp) removeTempDir(tmp);
+    pki?.cleanup();
   });
 
   interface Setup {
     readonly server: VncServer;
     readonly display: Display;
     readonly expected: RgbaImage;
-    /** The page URL for websockify on this transport. */
+    /** The page URL on this transport. */
     readonly pageUrl: string;
   }
 
-  /** A vncd TCP server with a known image, websockify (ws or wss) serving the page in front. */
+  /** A VncServer with a known image, served with the page by vncd's web listener (ws or wss). */
   async function start(transport: 'ws' | 'wss' | 'wss+client-cert', options: Omit<VncServerOptions, 'display'> = {}): Promise<Setup> {
     const display = new Display({ width: WIDTH, height: HEIGHT, name: 'harness image' });
     const expected = knownImage(display, 7);
     const server = createServer({ display, ...options });
     cleanup.push(() => server.close());
-    const [bound] = await server.listen({ host: '127.0.0.1', port: 0 });
-    if (bound?.family !== 'ipv4') throw new Error('expected an IPv4 listener');
-    const wsPort = await freePort();
-    const tlsArgs = transport === 'ws' ? [] : ['--cert', pki.certFile, '--key', pki.keyFile, '--ssl-only'];
-    if (transport === 'wss+client-cert') tlsArgs.push('--verify-client', '--cafile', pki.caFile);
-    const proxy = ManagedProcess.start({
-      name: 'websockify',
-      command: 'websockify',
-      args: ['--web', root, ...tlsArgs, `127.0.0.1:${wsPort}`, `127.0.0.1:${bound.port}`],
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
-      lifetimeMs: 60_000,
+    const clientCerts = transport === 'wss+client-cert';
+    const creds = transport === 'ws' ? undefined : new TlsCredsX509({ dir: pki.dir, endpoint: 'server', verifyPeer: clientCerts });
+    const web = await serveWeb({
+      listen: { host: '127.0.0.1', port: 0 },
+      displays: server,
+      webRoot: join(REPO, 'web'),
+      ...(creds && { tls: { creds, requireClientCertificate: clientCerts } }),
     });
-    cleanup.push(() => proxy.stop(2000));
-    await waitListening(wsPort, proxy, 10_000);
+    cleanup.push(() => web.close());
+    const [bound] = web.addresses;
+    if (bound?.family !== 'ipv4') throw new Error('expected an IPv4 listener');
     const scheme = transport === 'ws' ? 'http' : 'https';
-    return { server, display, expected, pageUrl: `${scheme}://127.0.0.1:${wsPort}/vnc.html?path=websockify` };
+    return { server, display, expected, pageUrl: `${scheme}://127.0.0.1:${bound.port}/vnc.html?path=websockify` };
   }
 
   async function open(url: string) {
@@ -285,15 +174,11 @@ describe('noVNC page in headless Chromium (through websockify)', () => {
     console.log(`wss vnc auth: ${Date.now() - t0} ms`);
   });
 
-  // KNOWN SERVER BUG (src/vnc/auth/vencrypt.ts): vncd writes the accept byte 1 after the
-  // client picks Plain (256); noVNC 1.7 sends the credentials and reads a SecurityResult
-  // straight away, so it takes 01 00 00 00 for a failure and waits for a reason forever
-  // ("Authenticating …"). Turn this back into it() once vncd serves noVNC's Plain.
+  // Plain sends the password as is, so vncd offers it only on an encrypted transport (wss).
   it('wss, VeNCrypt Plain: the username + password prompt is answered', async () => {
     const { expected, pageUrl } = await start('wss', {
       vencrypt: ['plain'],
       plain: { users: new Map([['alice', 'wonderland']]) },
-      forcePlain: true, // vncd sees websockify's plain TCP; the browser's leg is wss
     });
     const viewer = await open(pageUrl);
     const prompt = await viewer.waitForState('credentials');
@@ -312,7 +197,9 @@ describe('noVNC page in headless Chromium (through websockify)', () => {
   it('a server that demands a client certificate: Chromium gives up, a harness-given certificate works', async () => {
     const { expected, pageUrl } = await start('wss+client-cert');
     await expect(chromium.openViewer(pageUrl)).rejects.toThrow(/net::ERR_/);
-    const viewer = await chromium.openViewer(pageUrl, { clientCertificate: pki.client });
+    const viewer = await chromium.openViewer(pageUrl, {
+      clientCertificate: { certPem: pki.client?.certPem ?? '', keyPem: pki.client?.keyPem ?? '' },
+    });
     cleanup.push(() => viewer.close());
     await viewer.waitForConnected();
     await viewer.waitForPixels(expected);
@@ -347,6 +234,27 @@ describe('noVNC page in headless Chromium (through websockify)', () => {
     const expected = knownImage(display, 5);
     await viewer.waitForPixels(expected);
     console.log(`clipboard + resize to ${size.width}x${size.height}: ${Date.now() - t0} ms`);
+  });
+
+  it('two displays on one port, each at its own path with its own pixels', async () => {
+    const servers = [7, 9].map((seed) => {
+      const display = new Display({ width: WIDTH, height: HEIGHT, name: `display ${seed}` });
+      const expected = knownImage(display, seed);
+      const server = createServer({ display });
+      cleanup.push(() => server.close());
+      return { server, expected };
+    });
+    const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
+    const web = await serveWeb({ listen: { host: '127.0.0.1', port: 0 }, displays: { a: a.server, b: b.server }, webRoot: join(REPO, 'web') });
+    cleanup.push(() => web.close());
+    const [bound] = web.addresses;
+    if (bound?.family !== 'ipv4') throw new Error('expected an IPv4 listener');
+    for (const [name, { expected }] of [['a', a], ['b', b]] as const) {
+      const viewer = await open(`http://127.0.0.1:${bound.port}/vnc.html?path=vnc/${name}`);
+      await viewer.waitForConnected();
+      await viewer.waitForPixels(expected);
+    }
+    expect(compareImages(a.expected, b.expected).equal).toBe(false);
   });
 
   it('scaled view: pixels still exact, clicks land on the right framebuffer pixel', async () => {
