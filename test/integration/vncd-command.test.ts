@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
+import { makePki } from '../helpers/cert-factory';
 import {
   TigerVncViewer,
   captureWithGvnccapture,
@@ -56,6 +57,31 @@ function pixel(image: RgbaImage, x: number, y: number): string {
   const i = (y * image.width + x) * 4;
   return Buffer.from(image.rgba.subarray(i, i + 3)).toString('hex');
 }
+
+describe('vncd check-certs', () => {
+  const run = (args: string[]): { status: number | null; stdout: string } => {
+    const result = spawnSync(process.execPath, [MAIN, 'check-certs', ...args], { encoding: 'utf8' });
+    return { status: result.status, stdout: result.stdout };
+  };
+
+  it('passes a good PKI and names every problem of a broken one, with a failing exit status', () => {
+    const good = makePki();
+    const expired = makePki({ server: { validity: 'expired' } });
+    try {
+      expect(run(['--dir', good.dir, '--endpoint', 'server'])).toEqual({
+        status: 0,
+        stdout: `${good.dir}: the server certificates pass every check\n`,
+      });
+      const broken = run(['--dir', expired.dir]);
+      expect(broken.status).toBe(1);
+      expect(broken.stdout).toContain('server-cert.pem');
+      expect(broken.stdout).toMatch(/expired/);
+    } finally {
+      good.cleanup();
+      expired.cleanup();
+    }
+  });
+});
 
 describe('the vncd command', () => {
   let dir: string;
