@@ -5,6 +5,8 @@ import { checkCertificates, formatProblems } from '../src/crypto';
 import { formatAddress, type ListenAddress, type SocketAddress } from '../src/io';
 import { VncdError } from '../src/errors';
 import { serveWeb, VncServer, type Logger, type VncWebServer } from '../src/vnc';
+import { startMonitor } from './monitor';
+import { parseMonitorOption } from './monitor-option';
 import { Objects } from './objects';
 import { OptionError } from './qemu-opts';
 import { BENCH_SOURCE_HELP, openSource, type RunningSource } from './sources';
@@ -48,6 +50,9 @@ Serves a display over VNC (RFB 3.3/3.7/3.8), with QEMU's option syntax.
   --object authz-listfile,id=ID,filename=FILE.json[,refresh=on]
   --object vnc-plain-user,id=NAME,password-secret=SECRET
                           a user for VeNCrypt Plain
+  --monitor unix:PATH | tcp:127.0.0.1:PORT
+                          a QMP-style JSON monitor: query-vnc, set_password,
+                          expire_password, display-reload, events (docs/monitor.md)
   --source SOURCE         what to serve: pattern[:WxH] (default), image:FILE.png,
                           demo (the demo desktop; needs the canvas package), or a
                           benchmark workload: ${BENCH_SOURCE_HELP}
@@ -72,6 +77,7 @@ interface Arguments {
   readonly vnc: string[];
   readonly objects: string[];
   source: string;
+  monitor?: string;
 }
 
 function parseArguments(argv: readonly string[]): Arguments | 'help' | 'version' {
@@ -82,13 +88,14 @@ function parseArguments(argv: readonly string[]): Arguments | 'help' | 'version'
     const [flag, inline] = arg.startsWith('-') && equals > 0 ? [arg.slice(0, equals), arg.slice(equals + 1)] : [arg, undefined];
     if (flag === '--help' || flag === '-h') return 'help';
     if (flag === '--version' || flag === '-V') return 'version';
-    if (!['--vnc', '-vnc', '--object', '-object', '--source'].includes(flag)) {
+    if (!['--vnc', '-vnc', '--object', '-object', '--source', '--monitor', '-monitor', '-qmp'].includes(flag)) {
       throw new OptionError(`unknown option '${arg}' (see vncd --help)`);
     }
     const value = inline ?? argv[++i];
     if (value === undefined) throw new OptionError(`${flag} needs a value`);
     if (flag.endsWith('vnc')) args.vnc.push(value);
     else if (flag.endsWith('object')) args.objects.push(value);
+    else if (flag.endsWith('monitor') || flag === '-qmp') args.monitor = value;
     else args.source = value;
   }
   if (args.vnc.length === 0) throw new OptionError('nothing to serve: give at least one --vnc (see vncd --help)');
@@ -254,6 +261,31 @@ async function main(argv: readonly string[]): Promise<number> {
     displays.push(await startDisplay(config, objects, source));
   }
   const webs = await startWeb(displays, objects);
+  const reload = async (): Promise<void> => objects.reloadTls();
+  const monitor =
+    args.monitor === undefined
+      ? undefined
+      : await startMonitor({
+          listen: parseMonitorOption(args.monitor),
+          // QEMU's ids: id= when given, else 'default' for the first display and vnc1, vnc2, ... after it.
+          displays: displays.map(({ config, server }, index) => ({
+            id: config.id ?? (index === 0 ? 'default' : `vnc${index}`),
+            server,
+            ...(config.vencrypt?.[0] !== undefined && { vencrypt: config.vencrypt[0] }),
+          })),
+          reload,
+          version: version(),
+          logger,
+        });
+  if (monitor) log(`monitor on ${monitor.addresses.map(formatAddress).join(', ')}`);
+  // SIGHUP re-reads the TLS certificates (QEMU's display-reload): new connections get the renewed ones.
+  const onHangup = (): void => {
+    reload().then(
+      () => log('SIGHUP: TLS credentials reloaded'),
+      (error: unknown) => log(`SIGHUP: reload failed, the previous credentials stay: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  };
+  process.on('SIGHUP', onHangup);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log(`${signal}: shutting down`);
@@ -262,6 +294,9 @@ async function main(argv: readonly string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  process.off('SIGHUP', onHangup);
+  monitor?.event('SHUTDOWN', { guest: false, reason: 'host-signal' });
+  await monitor?.close();
   await Promise.all(webs.map((web) => web.close()));
   await Promise.all(displays.map(({ server }) => server.close()));
   for (const source of sources) source.stop();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { makePki } from '../helpers/cert-factory';
+import { QmpClient } from '../helpers/qmp-client';
 import {
   TigerVncViewer,
   captureWithGvnccapture,
@@ -117,6 +118,27 @@ describe('the vncd command', () => {
     const code = await vncd.stop();
     vncd = undefined;
     expect(code).toBe(0);
+  });
+
+  it('answers on its monitor and reports gvnccapture connecting and leaving, in order; SIGTERM ends it with SHUTDOWN', async () => {
+    const socket = join(dir, 'monitor.sock');
+    vncd = await startVncd(['--vnc', '127.0.0.1:100,to=199,id=main', '--monitor', `unix:${socket}`]);
+    const running = vncd;
+    for (let i = 0; i < 100 && !/monitor on unix:/.test(running.stderr()); i++) await new Promise((wait) => setTimeout(wait, 50));
+    const qmp = await QmpClient.ready({ path: socket });
+    try {
+      expect(await qmp.execute('query-vnc-servers')).toMatchObject({ return: [expect.objectContaining({ id: 'main' })] });
+      await captureWithGvnccapture({ host: '127.0.0.1', port: vncd.port });
+      const events = [await qmp.nextEvent(5000), await qmp.nextEvent(5000), await qmp.nextEvent(5000)];
+      expect(events.map((e) => e['event'])).toEqual(['VNC_CONNECTED', 'VNC_INITIALIZED', 'VNC_DISCONNECTED']);
+      expect(events[1]).toMatchObject({ data: { client: { host: '127.0.0.1', family: 'ipv4' } } });
+      const stopped = vncd.stop();
+      expect((await qmp.nextEvent(5000))['event']).toBe('SHUTDOWN');
+      expect(await stopped).toBe(0);
+      vncd = undefined;
+    } finally {
+      qmp.close();
+    }
   });
 
   it('lets two viewers watch the animated demo at once', async () => {
