@@ -29,6 +29,11 @@ Serves a display over VNC (RFB 3.3/3.7/3.8), with QEMU's option syntax.
       connections=N       most clients at once (default 32)
       to=L                if port 5900+D is taken, try the next ones up to 5900+L
       lossy=on            allow JPEG (Tight) for viewers that ask for a quality level
+      power-control=on    offer xvp power requests (noVNC's Shutdown/Reboot/Reset) to
+                          the source's 'power' listener; the built-in sources have
+                          none, so viewers are told each request failed
+      key-delay-ms=N      at least N ms (0 to 10000) between two key events of a
+                          viewer, for guests that lose keys typed fast
       websocket[=[HOST:]PORT]
                           websockets for noVNC and the noVNC page on another port
                           (bare: 5700+D); wss when tls-creds is given. Several
@@ -154,6 +159,8 @@ async function startDisplay(config: VncDisplayConfig, objects: Objects, source: 
     ...(config.share && { share: config.share }),
     ...(config.connections !== undefined && { maxConnections: config.connections }),
     lossy: config.lossy,
+    ...(config.powerControl !== undefined && { powerControl: config.powerControl }),
+    ...(config.keyDelayMs !== undefined && { keyDelayMs: config.keyDelayMs }),
     logger,
   });
   const bound = await listen(server, config.listen);

@@ -14,6 +14,10 @@ export interface VncDisplayConfig {
   readonly id?: string;
   /** QEMU's lossy=on: JPEG in Tight for clients that ask for a quality level. */
   readonly lossy: boolean;
+  /** QEMU's power-control=on: viewers may ask for shutdown, reboot or reset (xvp). */
+  readonly powerControl?: boolean;
+  /** QEMU's key-delay-ms=N: the least time between two key events of one client. */
+  readonly keyDelayMs?: number;
   /** The tls-creds object: VeNCrypt with TLS, as QEMU's tls-creds=. */
   readonly tlsCreds?: string;
   /** The authz object checked on client certificate DNs. */
@@ -32,8 +36,9 @@ export interface VncDisplayConfig {
 const BASE_PORT = 5900;
 const MAX_DISPLAY = 65535 - BASE_PORT;
 const SHARE_POLICIES: readonly SharePolicy[] = ['allow-exclusive', 'force-shared', 'ignore'];
+const MAX_KEY_DELAY_MS = 10_000;
 /** QEMU keys that belong to features this build does not have: refused by name rather than as unknown. */
-const NOT_SUPPORTED = ['sasl', 'sasl-authz', 'key-delay-ms', 'power-control', 'audiodev', 'acl', 'reverse', 'non-adaptive', 'display', 'head'];
+const NOT_SUPPORTED = ['sasl', 'sasl-authz', 'audiodev', 'acl', 'reverse', 'non-adaptive', 'display', 'head'];
 
 export function parseVncOption(text: string): VncDisplayConfig {
   const option = `--vnc ${text}`;
@@ -53,6 +58,8 @@ export function parseVncOption(text: string): VncDisplayConfig {
     ...optional('vencrypt', subtypes(opts.string('vencrypt'), option)),
     ...optional('plainAuthz', opts.string('plain-authz')),
     ...optional('websocket', websocketAddress(opts.string('websocket'), option)),
+    ...optional('powerControl', opts.bool('power-control')),
+    ...optional('keyDelayMs', opts.integer('key-delay-ms', 0, MAX_KEY_DELAY_MS)),
   };
   for (const key of NOT_SUPPORTED) {
     if (opts.has(key)) throw new OptionError(`${option}: '${key}' is not supported by this version of vncd`);

@@ -15,6 +15,8 @@ export interface Capabilities {
   readonly fence: boolean;
   readonly continuousUpdates: boolean;
   readonly extendedClipboard: boolean;
+  /** The xvp pseudo-encoding (-309): power requests, when the server allows them. */
+  readonly xvp: boolean;
   /** 0–9 from the CompressLevel pseudo-encodings (-256…-247), the first one listed. */
   readonly compressLevel?: number;
   /** 0–9 from the JPEG QualityLevel pseudo-encodings (-32…-23), the first one listed. */
@@ -39,6 +41,7 @@ export function capabilitiesOf(encodings: readonly number[]): Capabilities {
     fence: has(Encoding.FENCE),
     continuousUpdates: has(Encoding.CONTINUOUS_UPDATES),
     extendedClipboard: has(Encoding.EXTENDED_CLIPBOARD),
+    xvp: has(Encoding.XVP),
     ...(compress !== undefined && { compressLevel: compress - Encoding.COMPRESS_LEVEL_0 }),
     ...(quality !== undefined && { qualityLevel: quality - Encoding.JPEG_QUALITY_LEVEL_0 }),
   };

@@ -4,7 +4,7 @@ import type { SecurityHandler } from './auth/security';
 import { capabilitiesOf, NO_CAPABILITIES, type Capabilities } from './capabilities';
 import { ClientClipboard } from './client-clipboard';
 import { ClientUpdates, type PseudoUpdate } from './client-updates';
-import type { Display, KeyInput, PointerInput } from './display';
+import type { Display, KeyInput, PointerInput, PowerAction } from './display';
 import { chooseEncoder, type EncodedRect, type EncoderFactory, type EncodeSettings, type RectEncoder } from './encoders';
 import { acceptsNews, pseudoRectFor } from './pseudo-news';
 import { VncError, VncErrorCode } from './errors';
@@ -15,12 +15,13 @@ import { handshake, type HandshakeResult, type HandshakeSession } from './handsh
 import type { Logger } from './logger';
 import { readClientMessage, type ClientMessage, type ClientMessageLimits } from './protocol/client-messages';
 import { BGRX32, bytesPerPixel, describePixelFormat, type PixelFormat } from './protocol/pixel-format';
-import { DesktopSizeReason, DesktopSizeStatus, FenceFlag } from './protocol/constants';
-import { bell, endOfContinuousUpdates, fenceAnswer, serverFence, serverInit } from './protocol/server-messages';
+import { DesktopSizeReason, DesktopSizeStatus, FenceFlag, XvpCode } from './protocol/constants';
+import { bell, endOfContinuousUpdates, fenceAnswer, serverFence, serverInit, serverXvp } from './protocol/server-messages';
 import { describeEnd, peerInfo, type ClientInfo } from './client-info';
 import type { Screen } from './protocol/screen-layout';
 import { buildUpdate } from './update-builder';
 import { OutputPump } from './output-pump';
+import { KeyPacer, MAX_PENDING_KEYS } from './key-pacer';
 
 /** What a session needs from its server. */
 export interface SessionHost {
@@ -45,6 +46,12 @@ export interface SessionHost {
   closed(session: ClientSession, reason: string): void;
   /** Hands viewer input to the embedder (the display's events); never throws. */
   input(session: ClientSession, input: ViewerInput): void;
+  /** Least time between two key events delivered from one client (QEMU's key-delay-ms); 0 for none. */
+  readonly keyDelayMs: number;
+  /** Whether viewers may ask for power actions through xvp (QEMU's power-control). */
+  readonly powerControl: boolean;
+  /** Hands a power request to the embedder; false when nobody took it (no listener, or it threw). */
+  power(session: ClientSession, action: PowerAction): boolean;
   /** A SetDesktopSize. When it resized the display, every client hears through `resized`. */
   requestResize(
     session: ClientSession,
@@ -88,10 +95,11 @@ export class ClientSession {
   /** Pseudo-rectangles this client gets only once (QEMU's acknowledgements). */
   private readonly greeted = new Set<PseudoUpdate['kind']>();
   /** Extensions already announced to this client with a message. */
-  private readonly announced = new Set<'continuous-updates' | 'fence'>();
+  private readonly announced = new Set<'continuous-updates' | 'fence' | 'xvp'>();
   private updates: ClientUpdates | undefined;
   private readonly output: OutputPump;
   private readonly clipboardState: ClientClipboard;
+  private readonly keys: KeyPacer;
   /** A fence answer held back until the next message has been handled (SyncNext). */
   private fenceAfterNext: Buffer | undefined;
   /** Bumped by SetPixelFormat: an update encoded for an older format is thrown away. */
@@ -111,6 +119,11 @@ export class ClientSession {
       (message) => this.send([message]),
       (text) => this.host.input(this, { kind: 'clipboard', text }),
       host.limits.maxCutText,
+    );
+    this.keys = new KeyPacer(
+      host.keyDelayMs,
+      (key) => this.host.input(this, { kind: 'key', key }),
+      () => this.host.logger.warn(`${this.label}: more than ${MAX_PENDING_KEYS} key events waiting (key-delay-ms): dropping`),
     );
   }
 
@@ -190,6 +203,7 @@ export class ClientSession {
   close(reason: string): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
+    this.keys.flush();
     this.channel.close();
     this.encoder?.dispose?.();
     this.host.closed(this, reason);
@@ -281,9 +295,9 @@ export class ClientSession {
         this.updates?.request(message.incremental, { x: message.x, y: message.y, w: message.width, h: message.height });
         return this.scheduleUpdate();
       case 'key':
-        return this.host.input(this, { kind: 'key', key: { keysym: message.keysym, down: message.down } });
+        return this.keys.push({ keysym: message.keysym, down: message.down });
       case 'qemu-key':
-        return this.host.input(this, { kind: 'key', key: { keysym: message.keysym, down: message.down, scancode: message.keycode } });
+        return this.keys.push({ keysym: message.keysym, down: message.down, scancode: message.keycode });
       case 'pointer':
         return this.pointer(message.buttons, message.x, message.y);
       case 'cut-text':
@@ -299,6 +313,8 @@ export class ClientSession {
         return this.continuousUpdates(message.enable, { x: message.x, y: message.y, w: message.width, h: message.height });
       case 'fence':
         return this.fence(message.flags, message.payload);
+      case 'xvp':
+        return this.xvp(message.version, message.action);
       case 'set-desktop-size': {
         const answer = this.host.requestResize(this, message.width, message.height, message.screens);
         if (!answer.resized) {
@@ -349,6 +365,12 @@ export class ClientSession {
     const answer = fenceAnswer(flags, payload);
     if (flags & FenceFlag.SYNC_NEXT) this.fenceAfterNext = answer;
     else this.send([answer]);
+  }
+
+  /** A power request goes to the embedder when allowed and understood; otherwise the client hears XVP_FAIL. */
+  private xvp(version: number, action: PowerAction | undefined): void {
+    const allowed = this.host.powerControl && this.capabilities.xvp;
+    if (!(allowed && action !== undefined && this.host.power(this, action))) this.send([serverXvp(XvpCode.FAIL, version)]);
   }
 
   private setPixelFormat(format: PixelFormat): void {
@@ -410,7 +432,7 @@ export class ClientSession {
   /**
    * Messages that tell a client the server supports an extension, sent the
    * first time it lists the extension: EndOfContinuousUpdates, a fence of our
-   * own (clients answer it), and the extended clipboard's caps.
+   * own (clients answer it), the extended clipboard's caps, and XVP_INIT (with power control).
    */
   private announceOnce(capabilities: Capabilities): void {
     if (capabilities.continuousUpdates && !this.announced.has('continuous-updates')) {
@@ -422,6 +444,10 @@ export class ClientSession {
       this.send([serverFence(FenceFlag.REQUEST)]);
     }
     if (capabilities.extendedClipboard && !this.clipboardState.isExtended) this.clipboardState.enableExtended();
+    if (capabilities.xvp && this.host.powerControl && !this.announced.has('xvp')) {
+      this.announced.add('xvp');
+      this.send([serverXvp(XvpCode.INIT)]);
+    }
   }
 
   /** Whether this client said it understands the pseudo-encoding for that kind of news. */

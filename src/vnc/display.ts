@@ -36,6 +36,14 @@ export interface ResizeRequest {
   readonly height: number;
 }
 
+/** What an xvp power request asks for: a clean shutdown, a clean reboot, or an abrupt reset. */
+export type PowerAction = 'shutdown' | 'reboot' | 'reset';
+
+/** A viewer's power button (xvp, with the server's `powerControl`). */
+export interface PowerRequest {
+  readonly action: PowerAction;
+}
+
 /** Input from viewers, for the embedder. */
 export interface DisplayEvents {
   key: [input: KeyInput];
@@ -47,6 +55,12 @@ export interface DisplayEvents {
    * listener; without a listener, or without a resize, the viewer is told no.
    */
   'resize-request': [request: ResizeRequest];
+  /**
+   * A viewer pressed a power button (noVNC's Shutdown/Reboot/Reset), with the
+   * server's `powerControl` on. Without a listener, or if it throws, the viewer
+   * is told the request failed (XVP_FAIL).
+   */
+  power: [request: PowerRequest];
 }
 
 export interface LedState {

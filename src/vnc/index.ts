@@ -2,7 +2,17 @@ export { createServer, VncServer } from './server';
 export type { ServerInfo, SharePolicy, VncServerEvents, VncServerOptions } from './server';
 export type { ClientInfo } from './client-info';
 export { Display } from './display';
-export type { CursorImage, DisplayEvents, DisplayOptions, KeyInput, LedState, PointerInput, ResizeRequest } from './display';
+export type {
+  CursorImage,
+  DisplayEvents,
+  DisplayOptions,
+  KeyInput,
+  LedState,
+  PointerInput,
+  PowerAction,
+  PowerRequest,
+  ResizeRequest,
+} from './display';
 export { VncError, VncErrorCode } from './errors';
 export type { Logger } from './logger';
 export type { AuthName } from './auth/security';

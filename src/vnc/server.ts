@@ -9,7 +9,7 @@ import type { PlainAuthOptions } from './auth/plain';
 import { vencryptSecurity, type VencryptSubtypeName } from './auth/vencrypt';
 import { SecurityType } from './protocol/constants';
 import { vncSecurity } from './auth/vnc';
-import { ClientSession, type SessionHost, type ViewerInput } from './client';
+import { ClientSession, type SessionHost } from './client';
 import type { ClientInfo } from './client-info';
 import type { Display, DisplayObserver } from './display';
 import { VncError, VncErrorCode } from './errors';
@@ -22,6 +22,7 @@ import { silentLogger, type Logger } from './logger';
 import type { ClientMessageLimits } from './protocol/client-messages';
 import { DesktopSizeReason, DesktopSizeStatus } from './protocol/constants';
 import { checkScreenLayout, type Screen } from './protocol/screen-layout';
+import { emitInput, emitPower } from './viewer-events';
 
 /** QEMU's `share=` policies for the ClientInit shared flag. */
 export type SharePolicy = 'allow-exclusive' | 'force-shared' | 'ignore';
@@ -56,6 +57,16 @@ export interface VncServerOptions {
   readonly lossy?: boolean;
   /** Longest clipboard text accepted from a client (default 1 MiB); longer text is dropped. */
   readonly maxCutText?: number;
+  /**
+   * QEMU's power-control: viewers that support xvp (noVNC's Shutdown/Reboot/Reset)
+   * may ask for power actions, delivered as the display's 'power' event. Off by default.
+   */
+  readonly powerControl?: boolean;
+  /**
+   * QEMU's key-delay-ms: the least time between two key events of one client
+   * reaching the display (they wait in order, up to 1024 per client). 0 (default): none.
+   */
+  readonly keyDelayMs?: number;
   readonly logger?: Logger;
   /** Where challenges come from; pass a deterministic source in tests only. */
   readonly random?: RandomSource;
@@ -83,6 +94,8 @@ const DEFAULT_MAX_CONNECTIONS = 32;
 const DEFAULT_AUTH_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_CUT_TEXT = 1024 * 1024;
 const MAX_ENCODINGS = 1024;
+/** The longest key-delay-ms accepted: 10 s between two keys is already no use for typing. */
+const MAX_KEY_DELAY_MS = 10_000;
 
 /**
  * Serves one Display to any number of VNC clients, over listeners it opens or
@@ -124,6 +137,10 @@ export class VncServer extends EventEmitter<VncServerEvents> {
         `VNC password authentication needs DES-ECB, which none of the cipher backends supports (${ciphers.backends().join(', ') || 'none registered'})`,
       );
     }
+    const keyDelayMs = options.keyDelayMs ?? 0;
+    if (!(Number.isInteger(keyDelayMs) && keyDelayMs >= 0 && keyDelayMs <= MAX_KEY_DELAY_MS)) {
+      throw new VncError(VncErrorCode.INVALID_OPTION, `keyDelayMs must be a whole number of ms from 0 to ${MAX_KEY_DELAY_MS}, not ${keyDelayMs}`);
+    }
     const limits: ClientMessageLimits = {
       maxEncodings: MAX_ENCODINGS,
       maxCutText: options.maxCutText ?? DEFAULT_MAX_CUT_TEXT,
@@ -160,7 +177,10 @@ export class VncServer extends EventEmitter<VncServerEvents> {
         this.logger.info(`${session.label}: disconnected: ${reason}`);
         this.emit('disconnected', session.info(), reason);
       },
-      input: (session, input) => this.deliverInput(session, input),
+      input: (session, input) => emitInput(display, this.logger, session.label, input),
+      keyDelayMs,
+      powerControl: options.powerControl ?? false,
+      power: (session, action) => emitPower(display, this.logger, session.label, action),
       authenticated: (session, ok) => {
         const address = blacklistKey(session);
         if (address === undefined) return;
@@ -331,17 +351,6 @@ export class VncServer extends EventEmitter<VncServerEvents> {
       return undefined;
     }
     return others.some((other) => other.exclusive) ? 'another client has exclusive access' : undefined;
-  }
-
-  private deliverInput(session: ClientSession, input: ViewerInput): void {
-    try {
-      if (input.kind === 'key') this.display.emit('key', input.key);
-      else if (input.kind === 'pointer') this.display.emit('pointer', input.pointer);
-      else this.display.emit('clipboard', input.text);
-    } catch (error) {
-      // The embedder's handler failed; the viewer did nothing wrong, so it stays connected.
-      this.logger.error(`${session.label}: input handler threw: ${error instanceof Error ? error.message : String(error)}`);
-    }
   }
 
   /**

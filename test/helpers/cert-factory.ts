@@ -313,6 +313,25 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** Temporary directories made by one test file: `removeAll()` (in afterAll) deletes them. */
+export class TempDirs {
+  private readonly dirs: string[] = [];
+
+  make(prefix?: string): string {
+    const dir = makeTempDir(prefix);
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  removeAll(): void {
+    for (const dir of this.dirs.splice(0)) removeDir(dir);
+  }
+}
+
+/** The subjects of makePki's default server and client certificates, as RFC 4514 text (what a TLS peer DN reads). */
+export const SERVER_DN = 'CN=localhost,O=vncd test,C=GB';
+export const CLIENT_DN = 'CN=vnc-test-client,O=vncd test,C=GB';
+
 export interface PkiOptions {
   /** Default: a new temporary directory (remove it with `cleanup()`). */
   readonly dir?: string;

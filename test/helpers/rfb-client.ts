@@ -2,6 +2,7 @@ import { createCipheriv } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { createChannelPair, type Channel } from '../../src/io';
 import type { VncServer } from '../../src/vnc';
+import { Wakeup } from './sockets';
 
 /**
  * The client end of an in-memory connection to a server, for byte-exact
@@ -11,17 +12,17 @@ import type { VncServer } from '../../src/vnc';
 export class TestClient {
   private buffered = Buffer.alloc(0);
   private ended = false;
-  private wake: (() => void) | undefined;
+  private readonly arrival = new Wakeup();
 
   /** Reads from the raw stream itself, so the test's view of the bytes does not depend on the channel code. */
   private readonly onData = (chunk: Buffer): void => {
     this.buffered = Buffer.concat([this.buffered, chunk]);
-    this.wake?.();
+    this.arrival.wake();
   };
 
   private readonly onEnd = (): void => {
     this.ended = true;
-    this.wake?.();
+    this.arrival.wake();
   };
 
   constructor(private readonly stream: Duplex) {
@@ -60,14 +61,7 @@ export class TestClient {
       if (this.ended) throw Object.assign(new Error(`connection closed after ${this.buffered.length} of ${length} bytes`), { code: 'IO_EOF' });
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${length} bytes (${this.buffered.length} arrived)`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+      await this.arrival.sleep(left);
     }
     const out = this.buffered.subarray(0, length);
     this.buffered = this.buffered.subarray(length);
@@ -97,6 +91,19 @@ export class TestClient {
     await this.read(4);
     this.write(shared ? '01' : '00');
     return this.readServerInit();
+  }
+
+  /**
+   * Version 3.8 and security type VeNCrypt (19), which must be the only one
+   * offered; after the server's VeNCrypt version (0.2), sends `version` (hex).
+   */
+  async chooseVencrypt(version = '0002'): Promise<void> {
+    await this.read(12);
+    this.write(Buffer.from('RFB 003.008\n'));
+    expect(await this.readHex(2)).toBe('0113'); // one security type: VeNCrypt (19)
+    this.write('13');
+    expect(await this.readHex(2)).toBe('0002'); // the server's version: 0.2
+    this.write(version);
   }
 
   /** Stops taking bytes from the transport, like a viewer that hangs; the server sees backpressure. */

@@ -108,6 +108,18 @@ export class ClientScreen {
   }
 }
 
+/** A message of type, a flag byte and an area (u16 x, y, width, height): FramebufferUpdateRequest, EnableContinuousUpdates. */
+function flagAndArea(type: number, flag: boolean, x: number, y: number, w: number, h: number): string {
+  const body = Buffer.alloc(10);
+  body.writeUInt8(type, 0);
+  body.writeUInt8(flag ? 1 : 0, 1);
+  body.writeUInt16BE(x, 2);
+  body.writeUInt16BE(y, 4);
+  body.writeUInt16BE(w, 6);
+  body.writeUInt16BE(h, 8);
+  return body.toString('hex');
+}
+
 /** Builds the bytes of client messages, from the RFB specification. */
 export const clientMessage = {
   setPixelFormat32LE(): string {
@@ -122,14 +134,7 @@ export const clientMessage = {
     return body.toString('hex');
   },
   updateRequest(incremental: boolean, x: number, y: number, w: number, h: number): string {
-    const body = Buffer.alloc(10);
-    body.writeUInt8(3, 0);
-    body.writeUInt8(incremental ? 1 : 0, 1);
-    body.writeUInt16BE(x, 2);
-    body.writeUInt16BE(y, 4);
-    body.writeUInt16BE(w, 6);
-    body.writeUInt16BE(h, 8);
-    return body.toString('hex');
+    return flagAndArea(3, incremental, x, y, w, h);
   },
   key(down: boolean, keysym: number): string {
     const body = Buffer.alloc(8);
@@ -155,14 +160,7 @@ export const clientMessage = {
     return Buffer.concat([head, data]).toString('hex');
   },
   enableContinuousUpdates(enable: boolean, x: number, y: number, w: number, h: number): string {
-    const body = Buffer.alloc(10);
-    body.writeUInt8(150, 0);
-    body.writeUInt8(enable ? 1 : 0, 1);
-    body.writeUInt16BE(x, 2);
-    body.writeUInt16BE(y, 4);
-    body.writeUInt16BE(w, 6);
-    body.writeUInt16BE(h, 8);
-    return body.toString('hex');
+    return flagAndArea(150, enable, x, y, w, h);
   },
   setDesktopSize(width: number, height: number): string {
     const body = Buffer.alloc(8 + 16);
@@ -182,6 +180,10 @@ export const clientMessage = {
     body.writeUInt32BE(keysym, 4);
     body.writeUInt32BE(keycode, 8);
     return body.toString('hex');
+  },
+  /** An xvp Client Message: type 250, padding, version, code (2 shutdown, 3 reboot, 4 reset). */
+  xvp(version: number, code: number): string {
+    return Buffer.of(250, 0, version, code).toString('hex');
   },
   /** An extended clipboard message: a ClientCutText with a negative length. */
   extendedClipboard(payload: Buffer): string {

@@ -75,3 +75,33 @@ export function portOf(address: { family: string; port?: number } | undefined): 
   if (address?.port === undefined) throw new Error(`not a TCP address: ${JSON.stringify(address)}`);
   return address.port;
 }
+
+/** The port of the first of a listener's bound addresses, which must be IPv4 (as listening on 127.0.0.1 gives). */
+export function ipv4Port(addresses: readonly { family: string; port?: number }[]): number {
+  const [bound] = addresses;
+  if (bound?.family !== 'ipv4') throw new Error(`expected an IPv4 listener, got ${JSON.stringify(bound)}`);
+  return portOf(bound);
+}
+
+/**
+ * How a reader waits for more bytes: `sleep(ms)` resolves when `wake()` is
+ * called (data arrived, the stream ended) or after `ms`, whichever comes first.
+ */
+export class Wakeup {
+  private waiting: (() => void) | undefined;
+
+  async sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.waiting = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.waiting = undefined;
+  }
+
+  wake(): void {
+    this.waiting?.();
+  }
+}

@@ -9,6 +9,8 @@ import {
   requireClients,
   type RgbaImage,
 } from '../helpers/clients';
+import { mixedImage } from '../helpers/images';
+import { ipv4Port } from '../helpers/sockets';
 
 // Each compressed encoding as a real viewer negotiates and decodes it. Lossless
 // encodings must give the exact pixels; JPEG is compared with a tolerance.
@@ -16,35 +18,6 @@ jest.setTimeout(60_000);
 
 const WIDTH = 320;
 const HEIGHT = 200;
-
-/**
- * Flat blocks (fills, solid tiles), two-colour text-like glyphs (mono palettes),
- * a few-colour band (palettes) and a smooth noisy "photo" (raw/basic/JPEG), with
- * edges that are not tile-aligned.
- */
-function mixedImage(): { display: Display; expected: RgbaImage } {
-  const display = new Display({ width: WIDTH, height: HEIGHT, name: 'encodings' });
-  const rgba = Buffer.alloc(WIDTH * HEIGHT * 4);
-  let noise = 7;
-  for (let y = 0; y < HEIGHT; y++) {
-    for (let x = 0; x < WIDTH; x++) {
-      noise = (noise * 1103515245 + 12345) >>> 0;
-      let rgb: number;
-      if (y < 70) rgb = x < 100 ? 0x1d3557 : x < 213 ? 0xe63946 : 0xf1faee;
-      else if (y < 130) rgb = ((x >> 2) + (y >> 3)) % 3 === 0 && x % 7 !== 0 ? 0x000000 : 0xffffff;
-      else if (y < 150) rgb = [0x264653, 0x2a9d8f, 0xe9c46a, 0xf4a261, 0xe76f51][(x >> 4) % 5] ?? 0;
-      else {
-        const r = (x * 255) / WIDTH + ((noise >>> 28) - 8);
-        const g = ((y - 150) * 255) / 50 + ((noise >>> 24) & 15) - 8;
-        const clamp = (v: number): number => Math.max(0, Math.min(255, Math.round(v)));
-        rgb = (clamp(r) << 16) | (clamp(g) << 8) | 128;
-      }
-      display.buffer.writeUInt32LE(rgb, (y * WIDTH + x) * 4);
-      rgba.set([rgb >> 16, (rgb >> 8) & 255, rgb & 255, 255], (y * WIDTH + x) * 4);
-    }
-  }
-  return { display, expected: { width: WIDTH, height: HEIGHT, rgba } };
-}
 
 describe('compressed encodings with real viewers', () => {
   let server: VncServer;
@@ -56,13 +29,11 @@ describe('compressed encodings with real viewers', () => {
   afterEach(() => server.close());
 
   async function start(options: { encodings?: string[]; lossy?: boolean } = {}): Promise<void> {
-    const image = mixedImage();
-    expected = image.expected;
-    server = createServer({ display: image.display, ...options });
+    const display = new Display({ width: WIDTH, height: HEIGHT, name: 'encodings' });
+    expected = mixedImage(display, 7);
+    server = createServer({ display, ...options });
     negotiated = new Promise((resolve) => server.once('disconnected', (info) => resolve(info)));
-    const [bound] = await server.listen({ host: '127.0.0.1', port: 0 });
-    if (bound?.family !== 'ipv4') throw new Error('expected an IPv4 listener');
-    port = bound.port;
+    port = ipv4Port(await server.listen({ host: '127.0.0.1', port: 0 }));
   }
 
   it.each(['hextile', 'zrle', 'rre'])('gvnccapture decodes %s exactly', async (encoding) => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createServer, Display, type KeyInput, type VncServer } from '../../src/vnc';
 import { requireClients, TigerVncViewer, Xvfb } from '../helpers/clients';
+import { ipv4Port } from '../helpers/sockets';
 
 // Extensions as TigerVNC really uses them: QEMU extended key events (scancodes),
 // the extended clipboard in both directions, continuous updates and fences.
@@ -43,10 +44,9 @@ describe('TigerVNC and the extensions', () => {
     // Remote resize: the embedder accepts any size a viewer asks for.
     display.on('resize-request', ({ width, height }) => display.resize(width, height));
     server = createServer({ display });
-    const [bound] = await server.listen({ host: '127.0.0.1', port: 0 });
-    if (bound?.family !== 'ipv4') throw new Error('expected an IPv4 listener');
+    const port = ipv4Port(await server.listen({ host: '127.0.0.1', port: 0 }));
     xvfb = await Xvfb.start();
-    viewer = await TigerVncViewer.start({ host: '127.0.0.1', port: bound.port, security: 'None', xvfb });
+    viewer = await TigerVncViewer.start({ host: '127.0.0.1', port, security: 'None', xvfb });
     windowId = (await viewer.waitForWindow()).id;
   });
 

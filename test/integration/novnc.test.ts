@@ -6,6 +6,8 @@ import { BrowserHarnessError, launchChromium, requireBrowser, type ChromiumHarne
 import { compareImages, identical } from '../helpers/clients/image';
 import { sleep } from '../helpers/clients/process';
 import type { RgbaImage } from '../helpers/clients/types';
+import { knownImage } from '../helpers/images';
+import { ipv4Port } from '../helpers/sockets';
 
 // noVNC end to end: a VncServer with a known image served by vncd's own web listener
 // (serveWeb: the page from web/, noVNC's core at /novnc/, websockets; ws or wss), and
@@ -15,27 +17,6 @@ jest.setTimeout(60_000);
 const WIDTH = 200;
 const HEIGHT = 120;
 const REPO = resolve(__dirname, '../..');
-
-/** Gradients, sharp edges and noise: every channel at many levels. */
-function knownImage(display: Display, seed: number): RgbaImage {
-  const { width, height } = display;
-  const rgba = Buffer.alloc(width * height * 4);
-  let noise = seed;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      noise = (noise * 1103515245 + 12345) >>> 0;
-      const top = y < height / 2;
-      const r = top ? Math.round((x * 255) / (width - 1)) : noise >>> 24;
-      const g = top ? Math.round((y * 255) / (height / 2)) : (noise >>> 16) & 255;
-      const b = (x * 3) ^ y ^ seed;
-      const i = y * width + x;
-      display.buffer.writeUInt32LE(((r & 255) << 16) | ((g & 255) << 8) | (b & 255), i * 4);
-      rgba.set([r & 255, g & 255, b & 255, 255], i * 4);
-    }
-  }
-  display.damage(0, 0, width, height);
-  return { width, height, rgba };
-}
 
 describe('noVNC in headless Chromium, served by vncd', () => {
   let chromium: ChromiumHarness;
@@ -82,10 +63,8 @@ describe('noVNC in headless Chromium, served by vncd', () => {
       ...(creds && { tls: { creds, requireClientCertificate: clientCerts } }),
     });
     cleanup.push(() => web.close());
-    const [bound] = web.addresses;
-    if (bound?.family !== 'ipv4') throw new Error('expected an IPv4 listener');
     const scheme = transport === 'ws' ? 'http' : 'https';
-    return { server, display, expected, pageUrl: `${scheme}://127.0.0.1:${bound.port}/vnc.html?path=websockify` };
+    return { server, display, expected, pageUrl: `${scheme}://127.0.0.1:${ipv4Port(web.addresses)}/vnc.html?path=websockify` };
   }
 
   async function open(url: string) {
@@ -247,10 +226,9 @@ describe('noVNC in headless Chromium, served by vncd', () => {
     const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
     const web = await serveWeb({ listen: { host: '127.0.0.1', port: 0 }, displays: { a: a.server, b: b.server }, webRoot: join(REPO, 'web') });
     cleanup.push(() => web.close());
-    const [bound] = web.addresses;
-    if (bound?.family !== 'ipv4') throw new Error('expected an IPv4 listener');
+    const port = ipv4Port(web.addresses);
     for (const [name, { expected }] of [['a', a], ['b', b]] as const) {
-      const viewer = await open(`http://127.0.0.1:${bound.port}/vnc.html?path=vnc/${name}`);
+      const viewer = await open(`http://127.0.0.1:${port}/vnc.html?path=vnc/${name}`);
       await viewer.waitForConnected();
       await viewer.waitForPixels(expected);
     }

@@ -1,12 +1,7 @@
 import { createServer, Display, type VncServer } from '../../src/vnc';
-import {
-  captureWithGvnccapture,
-  captureWithTigerVnc,
-  compareImages,
-  identical,
-  requireClients,
-  type RgbaImage,
-} from '../helpers/clients';
+import { captureWithGvnccapture, captureWithTigerVnc, compareImages, identical, requireClients, type RgbaImage } from '../helpers/clients';
+import { knownImage } from '../helpers/images';
+import { ipv4Port } from '../helpers/sockets';
 
 // Real third-party viewers against vncd, pixels compared exactly. Each client runs
 // as a separate process (TigerVNC in its own Xvfb), so allow generous time.
@@ -14,25 +9,6 @@ jest.setTimeout(60_000);
 
 const WIDTH = 160;
 const HEIGHT = 100;
-
-/** A picture with sharp edges, every channel at many levels, and noise: nothing a decoder could fake. */
-function knownImage(): { display: Display; expected: RgbaImage } {
-  const display = new Display({ width: WIDTH, height: HEIGHT, name: 'known image' });
-  const rgba = Buffer.alloc(WIDTH * HEIGHT * 4);
-  let noise = 12345;
-  for (let y = 0; y < HEIGHT; y++) {
-    for (let x = 0; x < WIDTH; x++) {
-      noise = (noise * 1103515245 + 12345) >>> 0;
-      const r = y < 50 ? (x * 255) / (WIDTH - 1) : noise >>> 24;
-      const g = y < 50 ? (y * 255) / 49 : (noise >>> 16) & 255;
-      const b = (x ^ y) & 255;
-      const i = y * WIDTH + x;
-      display.buffer.writeUInt32LE((Math.round(r) << 16) | (Math.round(g) << 8) | b, i * 4);
-      rgba.set([Math.round(r), Math.round(g), b, 255], i * 4);
-    }
-  }
-  return { display, expected: { width: WIDTH, height: HEIGHT, rgba } };
-}
 
 describe('real VNC clients see the exact pixels', () => {
   let server: VncServer;
@@ -42,12 +18,10 @@ describe('real VNC clients see the exact pixels', () => {
   beforeAll(() => requireClients());
 
   async function start(auth: 'none' | 'vnc'): Promise<void> {
-    const image = knownImage();
-    expected = image.expected;
-    server = createServer({ display: image.display, auth, ...(auth === 'vnc' && { password: 'sesame' }) });
-    const [bound] = await server.listen({ host: '127.0.0.1', port: 0 });
-    if (bound?.family !== 'ipv4') throw new Error('expected an IPv4 listener');
-    port = bound.port;
+    const display = new Display({ width: WIDTH, height: HEIGHT, name: 'known image' });
+    expected = knownImage(display, 12345);
+    server = createServer({ display, auth, ...(auth === 'vnc' && { password: 'sesame' }) });
+    port = ipv4Port(await server.listen({ host: '127.0.0.1', port: 0 }));
   }
 
   afterEach(() => server.close());

@@ -1,14 +1,9 @@
 import { AuthzSimple, TlsCredsAnon, TlsCredsX509 } from '../../src/crypto';
 import { createServer, Display, type VncServer, type VncServerOptions } from '../../src/vnc';
 import { makeCa, makePki, type Pki } from '../helpers/cert-factory';
-import {
-  captureWithGvnccapture,
-  captureWithTigerVnc,
-  compareImages,
-  identical,
-  requireClients,
-  type RgbaImage,
-} from '../helpers/clients';
+import { captureWithGvnccapture, captureWithTigerVnc, compareImages, identical, requireClients, type RgbaImage } from '../helpers/clients';
+import { knownImage } from '../helpers/images';
+import { ipv4Port } from '../helpers/sockets';
 
 // VeNCrypt with real gnutls clients: every sub-type they support, pixels compared
 // exactly, and each refusal (unknown CA, wrong password, DN not allowed) checked.
@@ -16,17 +11,6 @@ jest.setTimeout(90_000);
 
 const WIDTH = 96;
 const HEIGHT = 64;
-
-function knownImage(): { display: Display; expected: RgbaImage } {
-  const display = new Display({ width: WIDTH, height: HEIGHT, name: 'tls' });
-  const rgba = Buffer.alloc(WIDTH * HEIGHT * 4);
-  for (let i = 0; i < WIDTH * HEIGHT; i++) {
-    const rgb = ((i * 2654435761) >>> 8) & 0xffffff;
-    display.buffer.writeUInt32LE(rgb, i * 4);
-    rgba.set([rgb >> 16, (rgb >> 8) & 255, rgb & 255, 255], i * 4);
-  }
-  return { display, expected: { width: WIDTH, height: HEIGHT, rgba } };
-}
 
 describe('TLS and VeNCrypt with real clients', () => {
   let pki: Pki;
@@ -51,13 +35,11 @@ describe('TLS and VeNCrypt with real clients', () => {
   });
 
   async function start(options: Omit<VncServerOptions, 'display'>): Promise<number> {
-    const image = knownImage();
-    expected = image.expected;
-    server = createServer({ display: image.display, ...options });
+    const display = new Display({ width: WIDTH, height: HEIGHT, name: 'tls' });
+    expected = knownImage(display, 96);
+    server = createServer({ display, ...options });
     lastReason = new Promise((resolve) => server?.on('disconnected', (_, reason) => resolve(reason)));
-    const [bound] = await server.listen({ host: '127.0.0.1', port: 0 });
-    if (bound?.family !== 'ipv4') throw new Error('expected an IPv4 listener');
-    return bound.port;
+    return ipv4Port(await server.listen({ host: '127.0.0.1', port: 0 }));
   }
 
   const anon = (): TlsCredsAnon => new TlsCredsAnon({ endpoint: 'server' });

@@ -18,7 +18,8 @@
  *   last subrect's colour there, noVNC the old foreground).
  */
 import { Encoding } from '../protocol/constants';
-import { ClientPixelReader, ColourCounter, writePixel, type ClientPixelRows } from './colours';
+import { ColourTable } from './colour-table';
+import { ClientPixelReader, writePixel, type ClientPixelRows } from './colours';
 import type { EncodedRect, EncodeInput, EncoderFactory, RectEncoder } from './encoder';
 import { fillValues, growSubrect } from './rre';
 
@@ -38,7 +39,7 @@ const CHUNK = 256 * 1024;
 
 class HextileEncoder implements RectEncoder {
   private readonly reader = new ClientPixelReader();
-  private readonly counter = new ColourCounter(TILE * TILE);
+  private readonly counter = new ColourTable(TILE * TILE);
   /** The current tile's values (stride = its width); subrects found are painted with the background. */
   private readonly tile = new Uint32Array(TILE * TILE);
   private readonly subXY = new Uint8Array(TILE * TILE);

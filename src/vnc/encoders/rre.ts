@@ -19,7 +19,8 @@ import type { PixelSource } from '../framebuffer/pixel-source';
 import type { Rect } from '../framebuffer/rect';
 import type { Translator } from '../framebuffer/translate';
 import { Encoding } from '../protocol/constants';
-import { ClientPixelReader, ColourCounter, writePixel, type ClientPixelRows } from './colours';
+import { ColourTable } from './colour-table';
+import { ClientPixelReader, writePixel, type ClientPixelRows } from './colours';
 import type { EncodedRect, EncodeInput, EncoderFactory, RectEncoder } from './encoder';
 
 /** Side of the blocks a busy rectangle is split into. */
@@ -56,8 +57,8 @@ export function fillValues(px: Uint32Array, stride: number, x: number, y: number
 
 class RreEncoder implements RectEncoder {
   private readonly reader = new ClientPixelReader();
-  private readonly sample = new ColourCounter(SAMPLE_COLOURS);
-  private readonly counter = new ColourCounter(RRE_BLOCK * RRE_BLOCK);
+  private readonly sample = new ColourTable(SAMPLE_COLOURS);
+  private readonly counter = new ColourTable(RRE_BLOCK * RRE_BLOCK);
   private out: Buffer = Buffer.alloc(0);
 
   encode({ source, rect, translator }: EncodeInput): EncodedRect[] {

@@ -4,7 +4,7 @@
  * palette indices or 1-bit mask, whether an area is one colour, and whether a
  * piece looks like a photograph (worth JPEG) rather than text or UI.
  */
-import type { Palette } from './palette';
+import type { ColourTable } from './colour-table';
 
 /**
  * Counts the distinct colours of a region into `palette` (reset first), in
@@ -13,7 +13,7 @@ import type { Palette } from './palette';
  * more than `limit`, returning limit + 1; else returns the count.
  */
 export function countColours(
-  values: Uint32Array, stride: number, x: number, y: number, w: number, h: number, limit: number, palette: Palette, indices: Uint8Array,
+  values: Uint32Array, stride: number, x: number, y: number, w: number, h: number, limit: number, palette: ColourTable, indices: Uint8Array,
 ): number {
   palette.reset();
   // Equal neighbours skip the table: runs are the common case on screens.

@@ -6,7 +6,7 @@
  * how they write each form.
  */
 import { countColours, looksPhotographic, packMask } from './tight-analysis';
-import type { Palette } from './palette';
+import type { ColourTable } from './colour-table';
 import { splitSolidAreas, type Region } from './tight-solid';
 import { TIGHT_MAX_AREA, TIGHT_MAX_WIDTH } from './tight-wire';
 
@@ -53,7 +53,7 @@ export const JPEG_MAX_AREA = TIGHT_MAX_WIDTH * 256;
  * The pieces of a w×h rectangle whose pixel values are `values` (row-major,
  * stride w). They cover it exactly once, none wider than 2048 pixels.
  */
-export function planPieces(values: Uint32Array, w: number, h: number, options: PlanOptions, palette: Palette): Piece[] {
+export function planPieces(values: Uint32Array, w: number, h: number, options: PlanOptions, palette: ColourTable): Piece[] {
   const regions: Region[] = [];
   splitSolidAreas(values, w, 0, 0, w, h, regions);
   const pieces: Piece[] = [];
@@ -80,7 +80,7 @@ export function planPieces(values: Uint32Array, w: number, h: number, options: P
 const JPEG_BAND_ROWS = 16;
 
 /** Column by column (≤ 2048 wide), band by band (≤ 65536 pixels), so neighbouring JPEG bands can merge. */
-function splitRegion(values: Uint32Array, stride: number, r: Region, options: PlanOptions, palette: Palette, indices: Uint8Array, out: Piece[]): void {
+function splitRegion(values: Uint32Array, stride: number, r: Region, options: PlanOptions, palette: ColourTable, indices: Uint8Array, out: Piece[]): void {
   for (let x = r.x; x < r.x + r.w; x += TIGHT_MAX_WIDTH) {
     const w = Math.min(TIGHT_MAX_WIDTH, r.x + r.w - x);
     const widest = Math.max(1, Math.floor(TIGHT_MAX_AREA / w));
@@ -103,7 +103,7 @@ function splitRegion(values: Uint32Array, stride: number, r: Region, options: Pl
 }
 
 function classify(
-  values: Uint32Array, stride: number, x: number, y: number, w: number, h: number, options: PlanOptions, palette: Palette, indices: Uint8Array,
+  values: Uint32Array, stride: number, x: number, y: number, w: number, h: number, options: PlanOptions, palette: ColourTable, indices: Uint8Array,
 ): Piece {
   const area = w * h;
   const limit = Math.min(options.maxColours, Math.max(2, Math.floor(area / options.pixelsPerColour)));

@@ -6,9 +6,9 @@
  */
 import { Encoding } from '../protocol/constants';
 import type { Rect } from '../framebuffer/rect';
+import { ColourTable } from './colour-table';
 import type { EncodedRect, EncodeInput, EncoderFactory, RectEncoder } from './encoder';
 import { jpegSettings, jpegWanted, lazyJpeg, loadSharpJpeg, type JpegEncoder } from './jpeg';
-import { Palette } from './palette';
 import { planPieces, STORE_PHOTOS_UP_TO_LEVEL, type Piece } from './tight-plan';
 import { encodePng, type PngImage } from './tight-png-image';
 import { RgbReader } from './tight-pixels';
@@ -34,7 +34,7 @@ interface Context {
 
 class TightPngRectEncoder implements RectEncoder {
   private readonly rgb = new RgbReader();
-  private readonly palette = new Palette(256);
+  private readonly palette = new ColourTable(256);
 
   constructor(private readonly jpeg: () => JpegEncoder | undefined) {}
 

@@ -14,10 +14,10 @@
  */
 import { Encoding } from '../protocol/constants';
 import type { Rect } from '../framebuffer/rect';
+import { ColourTable } from './colour-table';
 import { ClientPixelReader, writePixel } from './colours';
 import type { EncodedRect, EncodeInput, EncoderFactory, RectEncoder } from './encoder';
 import { jpegSettings, jpegWanted, lazyJpeg, loadSharpJpeg, type JpegEncoder, type JpegLoader } from './jpeg';
-import { Palette } from './palette';
 import { planPieces, STORE_PHOTOS_UP_TO_LEVEL, type Piece } from './tight-plan';
 import { copyRows, RgbReader } from './tight-pixels';
 import {
@@ -69,7 +69,7 @@ class TightRectEncoder implements RectEncoder {
   private readonly rgb = new RgbReader();
   /** RGB of JPEG pieces for clients whose pixels are not RGB. */
   private readonly jpegRgb = new RgbReader();
-  private readonly palette = new Palette(256);
+  private readonly palette = new ColourTable(256);
 
   constructor(private readonly jpeg: () => JpegEncoder | undefined) {}
 

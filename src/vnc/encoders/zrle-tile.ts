@@ -3,7 +3,7 @@
  * colours, the exact size of every subencoding follows from those counts, and
  * the smallest one is written. All buffers live in the writer, made once per client.
  */
-import { Palette } from './palette';
+import { ColourTable } from './colour-table';
 import type { CpixelLayout } from './zrle-cpixel';
 
 export const ZRLE_TILE_SIZE = 64;
@@ -26,7 +26,7 @@ const PLAIN_RLE = 3;
 const PALETTE_RLE = 4;
 
 export class ZrleTileWriter {
-  private readonly palette = new Palette(MAX_PALETTE);
+  private readonly palette = new ColourTable(MAX_PALETTE);
   /** Palette index of each tile pixel, in tile order (valid while the palette is not full). */
   private readonly indices = new Uint8Array(ZRLE_TILE_SIZE * ZRLE_TILE_SIZE);
   private bytes: 1 | 2 | 3 | 4 = 4;

@@ -1,6 +1,7 @@
 import type { Channel } from '../../io';
+import type { PowerAction } from '../display';
 import { VncError, VncErrorCode } from '../errors';
-import { ClientMessageType, MAX_FENCE_PAYLOAD, QemuClientSubtype } from './constants';
+import { ClientMessageType, MAX_FENCE_PAYLOAD, QemuClientSubtype, XVP_VERSION, XvpCode } from './constants';
 import { decodeExtendedClipboard, DEFAULT_MAX_CLIPBOARD_INFLATE, type ExtendedClipboardMessage } from './extended-clipboard';
 import { checkPixelFormat, decodePixelFormat, validatePixelFormat, type PixelFormat } from './pixel-format';
 import { readScreens, SCREEN_LENGTH, type Screen } from './screen-layout';
@@ -42,6 +43,12 @@ export type ClientMessage =
    * with FenceFlag.REQUEST it wants an answer, without it it answers a server fence.
    */
   | { readonly type: 'fence'; readonly flags: number; readonly payload: Buffer }
+  /**
+   * xvp Client Message (250): a power request, as sent. `action` is missing for
+   * a version other than 1 or an unknown code: the server answers those with
+   * XVP_FAIL rather than dropping the client.
+   */
+  | { readonly type: 'xvp'; readonly version: number; readonly code: number; readonly action?: PowerAction }
   /** SetDesktopSize (251), structure only: check the layout with checkScreenLayout. */
   | { readonly type: 'set-desktop-size'; readonly width: number; readonly height: number; readonly screens: readonly Screen[] }
   /**
@@ -113,6 +120,13 @@ async function readLong(channel: Channel, length: number): Promise<Buffer> {
   for (let left = length; left > 0; left -= DISCARD_CHUNK) chunks.push(await channel.read(Math.min(left, DISCARD_CHUNK)));
   return Buffer.concat(chunks, length);
 }
+
+/** The xvp codes a client may send (version 1), by what they ask for. */
+const XVP_ACTIONS: ReadonlyMap<number, PowerAction> = new Map<number, PowerAction>([
+  [XvpCode.SHUTDOWN, 'shutdown'],
+  [XvpCode.REBOOT, 'reboot'],
+  [XvpCode.RESET, 'reset'],
+]);
 
 /** One small reader per message type; the type byte has already been read. */
 const readers: ReadonlyMap<number, MessageReader> = new Map<number, MessageReader>([
@@ -192,6 +206,16 @@ const readers: ReadonlyMap<number, MessageReader> = new Map<number, MessageReade
         throw protocolError(`ClientFence with a ${length}-byte payload (at most ${MAX_FENCE_PAYLOAD})`);
       }
       return { type: 'fence', flags, payload: await channel.read(length) };
+    },
+  ],
+  [
+    ClientMessageType.XVP,
+    async (channel) => {
+      const body = await channel.read(1 + 1 + 1);
+      const version = body.readUInt8(1);
+      const code = body.readUInt8(2);
+      const action = version === XVP_VERSION ? XVP_ACTIONS.get(code) : undefined;
+      return { type: 'xvp', version, code, ...(action !== undefined && { action }) };
     },
   ],
   [

@@ -36,6 +36,7 @@ export const ClientMessageType = {
   CLIENT_CUT_TEXT: 6,
   ENABLE_CONTINUOUS_UPDATES: 150,
   FENCE: 248,
+  XVP: 250,
   SET_DESKTOP_SIZE: 251,
   QEMU: 255,
 } as const;
@@ -48,6 +49,7 @@ export const ServerMessageType = {
   SERVER_CUT_TEXT: 3,
   END_OF_CONTINUOUS_UPDATES: 150,
   FENCE: 248,
+  XVP: 250,
   QEMU: 255,
 } as const;
 export type ServerMessageType = (typeof ServerMessageType)[keyof typeof ServerMessageType];
@@ -70,6 +72,7 @@ export const Encoding = {
   QEMU_LED_STATE: -261,
   DESKTOP_NAME: -307,
   EXTENDED_DESKTOP_SIZE: -308,
+  XVP: -309,
   FENCE: -312,
   CONTINUOUS_UPDATES: -313,
   CURSOR_WITH_ALPHA: -314,
@@ -134,6 +137,22 @@ export const DesktopSizeStatus = {
   FORWARDED: 4,
 } as const;
 export type DesktopSizeStatus = (typeof DesktopSizeStatus)[keyof typeof DesktopSizeStatus];
+
+/**
+ * xvp message codes (rfbproto "xvp Client Message" / "xvp Server Message"):
+ * FAIL and INIT from the server, SHUTDOWN, REBOOT and RESET from the client.
+ */
+export const XvpCode = {
+  FAIL: 0,
+  INIT: 1,
+  SHUTDOWN: 2,
+  REBOOT: 3,
+  RESET: 4,
+} as const;
+export type XvpCode = (typeof XvpCode)[keyof typeof XvpCode];
+
+/** The only xvp extension version defined; XVP_INIT announces it as the highest supported. */
+export const XVP_VERSION = 1;
 
 /** Submessage types of the QEMU client message (255). */
 export const QemuClientSubtype = {

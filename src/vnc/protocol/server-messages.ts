@@ -1,6 +1,6 @@
 import { VncError, VncErrorCode } from '../errors';
 import type { Rect } from '../framebuffer/rect';
-import { FenceFlag, MAX_FENCE_PAYLOAD, ServerMessageType } from './constants';
+import { FenceFlag, MAX_FENCE_PAYLOAD, ServerMessageType, XVP_VERSION, type XvpCode } from './constants';
 import { encodeExtendedClipboard, type ExtendedClipboardMessage } from './extended-clipboard';
 import { encodePixelFormat, type PixelFormat } from './pixel-format';
 import { MessageWriter } from './writer';
@@ -86,4 +86,14 @@ export function serverFence(flags: number, payload: Uint8Array = new Uint8Array(
 /** The answer to a client's fence request: REQUEST and unknown bits cleared, the payload echoed. */
 export function fenceAnswer(requestFlags: number, payload: Uint8Array): Buffer {
   return serverFence((requestFlags & KNOWN_FENCE_FLAGS) >>> 0, payload);
+}
+
+/**
+ * xvp Server Message (250): u8 type, padding, u8 version, u8 code. XVP_INIT
+ * (sent with the highest version supported, 1) tells a client that listed the
+ * xvp pseudo-encoding it may ask for power actions; XVP_FAIL refuses a request,
+ * with the version the client used.
+ */
+export function serverXvp(code: XvpCode, version: number = XVP_VERSION): Buffer {
+  return new MessageWriter(4).u8(ServerMessageType.XVP).padding(1).u8(version).u8(code).finish();
 }

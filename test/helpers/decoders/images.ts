@@ -1,25 +1,18 @@
 /**
  * Deterministic test screens for the encoder tests and benchmarks, as sources
  * in the canvas-native BGRX32 format: noise, few-colour blocks, a text-like
- * screen (one background, glyphs in 8×16 cells) and a flat desktop with windows.
+ * screen (one background, glyphs in 8×16 cells) and a flat desktop with windows;
+ * any picture from a function of (x, y), and the pixels of a source read back.
  */
 import { BGRX32 } from '../../../src/vnc/protocol/pixel-format';
 import type { PixelSource } from '../../../src/vnc/framebuffer/pixel-source';
+import { rng } from '../random';
 
-/** xorshift32: a small deterministic generator; returns 32 random bits per call. */
-export function randomBits(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+/** A source built here: its pixels in a Buffer, packed rows (stride = width × 4). */
+export type TestSource = PixelSource & { data: Buffer };
 
 /** A BGRX32 source whose pixel (x, y) is `rgb(x, y)` as 0xRRGGBB. */
-export function rgbSource(width: number, height: number, rgb: (x: number, y: number) => number): PixelSource {
+export function rgbSource(width: number, height: number, rgb: (x: number, y: number) => number): TestSource {
   const data = Buffer.alloc(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) data.writeUInt32LE(rgb(x, y) & 0xffffff, (y * width + x) * 4);
@@ -27,20 +20,33 @@ export function rgbSource(width: number, height: number, rgb: (x: number, y: num
   return { data, width, height, stride: width * 4, format: BGRX32 };
 }
 
-export function noiseSource(width: number, height: number, seed = 1): PixelSource {
-  const next = randomBits(seed);
+export function noiseSource(width: number, height: number, seed = 1): TestSource {
+  const next = rng(seed);
   return rgbSource(width, height, () => next());
 }
 
 /** Blocks of `block`×`block` pixels in one of `palette` colours, with one pixel in 32 of another. */
-export function fewColourSource(width: number, height: number, palette: readonly number[], block: number, seed = 1): PixelSource {
-  const next = randomBits(seed);
+export function fewColourSource(width: number, height: number, palette: readonly number[], block: number, seed = 1): TestSource {
+  const next = rng(seed);
   const across = Math.ceil(width / block);
   const cells = Array.from({ length: across * Math.ceil(height / block) }, () => palette[next() % palette.length]!);
   return rgbSource(width, height, (x, y) =>
     next() % 32 === 0 ? palette[next() % palette.length]! : cells[Math.floor(y / block) * across + Math.floor(x / block)]!,
   );
 }
+
+/** 0xRRGGBB of every pixel of a BGRX32 source, row by row (what NovncScreen.rgb() gives). */
+export function sourceRgb(source: PixelSource): number[] {
+  const view = new DataView(source.data.buffer, source.data.byteOffset, source.data.byteLength);
+  const out: number[] = [];
+  for (let y = 0; y < source.height; y++) {
+    for (let x = 0; x < source.width; x++) out.push(view.getUint32(y * source.stride + x * 4, true) & 0xffffff);
+  }
+  return out;
+}
+
+/** 300 distinct colours, spread over the cube. */
+export const COLOURS: readonly number[] = Array.from({ length: 300 }, (_, i) => (i * 0x3a5f1 + 0x10203) & 0xffffff);
 
 export const TEXT_BACKGROUND = 0xffffff;
 export const TEXT_INK = 0x202020;
@@ -50,8 +56,8 @@ const ACCENT_INK = 0x2040c0;
  * A text editor look: white, lines of dark glyphs in 8×16 cells (a font of 64
  * random stroke glyphs), some words in an accent colour, blank lines and spaces.
  */
-export function textSource(width: number, height: number, seed = 1): PixelSource {
-  const next = randomBits(seed);
+export function textSource(width: number, height: number, seed = 1): TestSource {
+  const next = rng(seed);
   const glyphs: Uint8Array[] = [];
   for (let g = 0; g < 64; g++) {
     const cell = new Uint8Array(8 * 16);
@@ -102,7 +108,7 @@ export interface Window {
 }
 
 /** A flat desktop colour with solid windows drawn in order (later ones on top). */
-export function desktopSource(width: number, height: number, background: number, windows: readonly Window[]): PixelSource {
+export function desktopSource(width: number, height: number, background: number, windows: readonly Window[]): TestSource {
   return rgbSource(width, height, (x, y) => {
     let rgb = background;
     for (const win of windows) if (x >= win.x && x < win.x + win.w && y >= win.y && y < win.y + win.h) rgb = win.colour;

@@ -8,7 +8,7 @@
 import { createCanvas, Image } from 'canvas';
 import { PNG } from 'pngjs';
 import type { PixelFormat, Rect } from '../../../src/vnc';
-import { SpecInflater, type ClientScreen } from './zlib';
+import { ByteReader, SpecInflater, type ClientScreen } from './zlib';
 
 export type TightForm = 'fill' | 'jpeg' | 'png' | 'copy' | 'palette';
 
@@ -37,31 +37,6 @@ export function pixelFromRgb(pf: PixelFormat, r: number, g: number, b: number): 
   return scale(r, pf.redMax) * 2 ** pf.redShift + scale(g, pf.greenMax) * 2 ** pf.greenShift + scale(b, pf.blueMax) * 2 ** pf.blueShift;
 }
 
-class Reader {
-  at = 0;
-  constructor(private readonly data: Uint8Array) {}
-
-  u8(): number {
-    if (this.at >= this.data.length) throw new Error(`the Tight body ends early (${this.data.length} bytes)`);
-    return this.data[this.at++]!;
-  }
-
-  bytes(n: number): Uint8Array {
-    if (this.at + n > this.data.length) throw new Error(`the Tight body ends early: ${n} bytes wanted at ${this.at} of ${this.data.length}`);
-    this.at += n;
-    return this.data.subarray(this.at - n, this.at);
-  }
-
-  /** rfbproto's compact length: 7 bits per byte, low first; a third byte carries 8 bits. */
-  compact(): number {
-    const b0 = this.u8();
-    if (b0 < 128) return b0;
-    const b1 = this.u8();
-    if (b1 < 128) return (b0 & 127) + b1 * 128;
-    return (b0 & 127) + (b1 & 127) * 128 + this.u8() * 16384;
-  }
-}
-
 export class SpecTightDecoder {
   private readonly inflaters = [0, 1, 2, 3].map(() => new SpecInflater());
   readonly decoded: DecodedTightRect[] = [];
@@ -70,7 +45,7 @@ export class SpecTightDecoder {
 
   decode(screen: ClientScreen, rect: Rect, body: Uint8Array): DecodedTightRect {
     const pf = screen.format;
-    const reader = new Reader(body);
+    const reader = new ByteReader(body, 'the Tight body');
     const control = reader.u8();
     const resets = control & 15;
     for (let i = 0; i < 4; i++) if (resets & (1 << i)) this.inflaters[i] = new SpecInflater();

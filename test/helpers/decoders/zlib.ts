@@ -1,7 +1,8 @@
 /**
  * Test decoders written from the RFB spec, independently of vncd's encoders:
  * a client-side screen holding pixels in the client's own format, the inflate
- * side of a persistent zlib stream, and the Zlib encoding (6) on top of them.
+ * side of a persistent zlib stream, the Zlib encoding (6) on top of them, and
+ * the byte reader the other decoders share.
  */
 import { constants, inflateSync } from 'node:zlib';
 import type { PixelFormat, Rect } from '../../../src/vnc';
@@ -91,4 +92,48 @@ export function byteDifference(actual: Uint8Array, expected: Uint8Array): string
   while (at < actual.length && actual[at] === expected[at]) at++;
   const show = (b: Uint8Array): string => Buffer.from(b.subarray(at, at + 8)).toString('hex');
   return `lengths ${actual.length}/${expected.length}, first difference at byte ${at}: ${show(actual)} vs ${show(expected)}`;
+}
+
+/** Reads a decoder's input front to back; `what` names it in the error when it ends early. */
+export class ByteReader {
+  at = 0;
+
+  constructor(
+    private readonly data: Uint8Array,
+    private readonly what: string,
+  ) {}
+
+  get remaining(): number {
+    return this.data.length - this.at;
+  }
+
+  u8(): number {
+    if (this.at >= this.data.length) throw new Error(`${this.what} ends early (${this.data.length} bytes)`);
+    return this.data[this.at++]!;
+  }
+
+  bytes(n: number): Uint8Array {
+    if (this.at + n > this.data.length) throw new Error(`${this.what} ends early: ${n} bytes wanted at ${this.at} of ${this.data.length}`);
+    this.at += n;
+    return this.data.subarray(this.at - n, this.at);
+  }
+
+  /** An unsigned integer of `n` bytes in the given byte order. */
+  uint(n: number, bigEndian: boolean): number {
+    let value = 0;
+    for (let i = 0; i < n; i++) {
+      const byte = this.u8();
+      value += bigEndian ? byte * 256 ** (n - 1 - i) : byte * 256 ** i;
+    }
+    return value;
+  }
+
+  /** rfbproto's compact length: 7 bits per byte, low first; a third byte carries 8 bits. */
+  compact(): number {
+    const b0 = this.u8();
+    if (b0 < 128) return b0;
+    const b1 = this.u8();
+    if (b1 < 128) return (b0 & 127) + b1 * 128;
+    return (b0 & 127) + (b1 & 127) * 128 + this.u8() * 16384;
+  }
 }

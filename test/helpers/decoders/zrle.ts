@@ -4,7 +4,7 @@
  * subencoding and uncompressed size, so tests can see which forms were chosen.
  */
 import type { PixelFormat, Rect } from '../../../src/vnc';
-import { SpecInflater, zlibPayload, type ClientScreen } from './zlib';
+import { ByteReader, SpecInflater, zlibPayload, type ClientScreen } from './zlib';
 
 export interface DecodedTile {
   readonly x: number;
@@ -34,36 +34,12 @@ export function cpixelForm(pf: PixelFormat): { size: number; part: 'all' | 'low'
   return { size: 4, part: 'all' };
 }
 
-class Reader {
-  at = 0;
-  constructor(private readonly data: Uint8Array) {}
-
-  u8(): number {
-    if (this.at >= this.data.length) throw new Error(`the ZRLE data ends early (${this.data.length} bytes)`);
-    return this.data[this.at++]!;
-  }
-
-  /** An unsigned integer of `n` bytes in the given byte order. */
-  uint(n: number, bigEndian: boolean): number {
-    let value = 0;
-    for (let i = 0; i < n; i++) {
-      const byte = this.u8();
-      value += bigEndian ? byte * 256 ** (n - 1 - i) : byte * 256 ** i;
-    }
-    return value;
-  }
-
-  get remaining(): number {
-    return this.data.length - this.at;
-  }
-}
-
 export class SpecZrleDecoder {
   private readonly inflater = new SpecInflater();
 
   /** Decodes one rectangle onto `screen`; returns its tiles in stream order. */
   decode(screen: ClientScreen, rect: Rect, body: Uint8Array): DecodedTile[] {
-    const reader = new Reader(this.inflater.push(zlibPayload(body)));
+    const reader = new ByteReader(this.inflater.push(zlibPayload(body)), 'the ZRLE data');
     const pf = screen.format;
     const form = cpixelForm(pf);
     const cpixel = (): number => {
@@ -87,7 +63,7 @@ export class SpecZrleDecoder {
   }
 
   /** The tile's pixel values in tile order. */
-  private tile(subencoding: number, area: number, w: number, reader: Reader, cpixel: () => number): number[] {
+  private tile(subencoding: number, area: number, w: number, reader: ByteReader, cpixel: () => number): number[] {
     const paletteSize = subencoding & 127;
     const palette: number[] = [];
     const out: number[] = [];

@@ -43,6 +43,14 @@ describe('--vnc', () => {
   });
 
   it.each([
+    ['localhost:0,power-control=on,key-delay-ms=20', { powerControl: true, keyDelayMs: 20 }],
+    ['localhost:0,power-control,key-delay-ms=0', { powerControl: true, keyDelayMs: 0 }],
+    ['localhost:0,power-control=off,key-delay-ms=10000', { powerControl: false, keyDelayMs: 10000 }],
+  ])('reads QEMU power-control and key-delay-ms: %s', (text, expected) => {
+    expect(parseVncOption(text)).toEqual({ listen: [[{ host: 'localhost', port: 5900 }]], password: false, lossy: false, ...expected });
+  });
+
+  it.each([
     ['localhost:0,websocket', 'display'],
     ['localhost:0,websocket=on', 'display'],
     [':0,websocket=5700', { port: 5700 }],
@@ -58,8 +66,12 @@ describe('--vnc', () => {
     [':0,share=bogus', "--vnc :0,share=bogus: 'share' must be one of allow-exclusive, force-shared, ignore, not 'bogus'"],
     [':0,password=maybe', "--vnc :0,password=maybe: 'password' must be on or off, not 'maybe'"],
     [':0,connections=0', "--vnc :0,connections=0: 'connections' must be a whole number from 1 to 65535, not '0'"],
-    [':0,frobnicate=1', "--vnc :0,frobnicate=1: unknown option 'frobnicate' (accepted: vnc, to, password, lossy, password-secret, share, connections, id, tls-creds, tls-authz, vencrypt, plain-authz, websocket)"],
+    [':0,frobnicate=1', "--vnc :0,frobnicate=1: unknown option 'frobnicate' (accepted: vnc, to, password, lossy, password-secret, share, connections, id, tls-creds, tls-authz, vencrypt, plain-authz, websocket, power-control, key-delay-ms)"],
     [':0,sasl=on', "--vnc :0,sasl=on: 'sasl' is not supported by this version of vncd"],
+    [':0,power-control=maybe', "--vnc :0,power-control=maybe: 'power-control' must be on or off, not 'maybe'"],
+    [':0,key-delay-ms=10001', "--vnc :0,key-delay-ms=10001: 'key-delay-ms' must be a whole number from 0 to 10000, not '10001'"],
+    [':0,key-delay-ms=-5', "'key-delay-ms' must be a whole number from 0 to 10000, not '-5'"],
+    [':0,key-delay-ms=2.5', "'key-delay-ms' must be a whole number from 0 to 10000, not '2.5'"],
     [':0,vencrypt=x509-plain:tls-sasl', "'vencrypt' takes sub-types separated by ':' from plain, tls-none, tls-vnc, tls-plain, x509-none, x509-vnc, x509-plain, not 'tls-sasl'"],
     [':70000', "the address must be HOST:DISPLAY (display 0 to 59635, port 5900+DISPLAY), unix:PATH or none, not ':70000'"],
     ['localhost', "not 'localhost'"],

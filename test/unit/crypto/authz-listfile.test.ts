@@ -4,19 +4,10 @@ import { join } from 'node:path';
 import type { AuthzIdentity } from '../../../src/crypto/authz';
 import { AuthzListFile, type AuthzReloadInfo } from '../../../src/crypto/authz-listfile';
 import { CryptoError, CryptoErrorCode } from '../../../src/crypto/errors';
+import { cryptoError } from '../../helpers/crypto-error';
 
 const user = (name: string): AuthzIdentity => ({ kind: 'username', name });
 const dn = (text: string): AuthzIdentity => ({ kind: 'x509-dname', dn: text });
-
-function errorOf(fn: () => unknown): CryptoError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof CryptoError) return error;
-    throw error;
-  }
-  throw new Error('expected a CryptoError, nothing was thrown');
-}
 
 describe('AuthzListFile', () => {
   let dir: string;
@@ -68,21 +59,21 @@ describe('AuthzListFile', () => {
   });
 
   test('creation errors name the file and the rule', () => {
-    const missing = errorOf(() => new AuthzListFile({ filename: file }));
+    const missing = cryptoError(() => new AuthzListFile({ filename: file }));
     expect(missing.code).toBe(CryptoErrorCode.AUTHZ_READ);
     expect(missing.message).toMatch(/^authz file '.*\/acl\.json': cannot read: ENOENT: no such file or directory/);
 
     writeFileSync(file, '{ "rules": [ }');
-    const json = errorOf(() => new AuthzListFile({ filename: file }));
+    const json = cryptoError(() => new AuthzListFile({ filename: file }));
     expect(json.code).toBe(CryptoErrorCode.AUTHZ_INVALID);
     expect(json.message).toMatch(new RegExp(`^authz file '${file}': invalid JSON: Unexpected token '}'`));
 
     writeFileSync(file, JSON.stringify({ rules: [{ match: 'a', policy: 'allow' }, { match: 'b', policy: 'maybe' }] }));
-    const rule = errorOf(() => new AuthzListFile({ filename: file }));
+    const rule = cryptoError(() => new AuthzListFile({ filename: file }));
     expect(rule.code).toBe(CryptoErrorCode.AUTHZ_INVALID);
     expect(rule.message).toBe(`authz file '${file}': rule 1: "policy" must be "allow" or "deny", got "maybe"`);
 
-    const noDir = errorOf(() => new AuthzListFile({ filename: join(dir, 'nodir', 'acl.json') }));
+    const noDir = cryptoError(() => new AuthzListFile({ filename: join(dir, 'nodir', 'acl.json') }));
     expect(noDir.code).toBe(CryptoErrorCode.AUTHZ_READ);
   });
 

@@ -1,21 +1,12 @@
 import { AuthzList, AuthzSimple, globMatch, type AuthzIdentity, type AuthzListOptions } from '../../../src/crypto/authz';
 import { formatDn } from '../../../src/crypto/dn';
 import { dnFromCertificate, dnFromX509Subject } from '../../../src/crypto/dn-x509';
-import { CryptoError, CryptoErrorCode } from '../../../src/crypto/errors';
+import { CryptoErrorCode } from '../../../src/crypto/errors';
+import { cryptoError } from '../../helpers/crypto-error';
 import { NameCertFactory, Oid } from '../../helpers/x509-name-cert';
 
 const user = (name: string): AuthzIdentity => ({ kind: 'username', name });
 const dn = (text: string): AuthzIdentity => ({ kind: 'x509-dname', dn: text });
-
-function errorOf(fn: () => unknown): CryptoError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof CryptoError) return error;
-    throw error;
-  }
-  throw new Error('expected a CryptoError, nothing was thrown');
-}
 
 describe('globMatch (QEMU simple patterns)', () => {
   const cases: [string, string, boolean][] = [
@@ -68,7 +59,7 @@ describe('AuthzSimple', () => {
   });
 
   test('rejects an empty identity', () => {
-    const error = errorOf(() => new AuthzSimple({ identity: '' }));
+    const error = cryptoError(() => new AuthzSimple({ identity: '' }));
     expect(error.code).toBe(CryptoErrorCode.AUTHZ_INVALID);
     expect(error.message).toBe('authz-simple: "identity" must be a non-empty string');
   });
@@ -247,7 +238,7 @@ describe('AuthzList', () => {
       ['unknown rule field', { rules: [{ match: 'a', policy: 'allow', fromat: 'glob' }] }, 'authz-list: rule 0: unknown field "fromat" (known: "match", "policy", "format")'],
     ];
     test.each(cases)('%s', (_what, options, message) => {
-      const error = errorOf(() => new AuthzList(options as AuthzListOptions));
+      const error = cryptoError(() => new AuthzList(options as AuthzListOptions));
       expect(error.code).toBe(CryptoErrorCode.AUTHZ_INVALID);
       expect(error.message).toBe(message);
     });

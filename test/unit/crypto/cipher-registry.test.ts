@@ -9,7 +9,7 @@ import {
 } from '../../../src/crypto/cipher';
 import { createForgeCipherBackend } from '../../../src/crypto/cipher-forge';
 import { createNodeCipherBackend } from '../../../src/crypto/cipher-node';
-import { CryptoError } from '../../../src/crypto/errors';
+import { cryptoError } from '../../helpers/crypto-error';
 import { hex, toHex } from '../../helpers/hex';
 
 const AES128_KEY = hex('2b7e151628aed2a6abf7158809cf4f3c');
@@ -22,17 +22,6 @@ afterAll(() => {
   if (savedEnv === undefined) delete process.env[ENV];
   else process.env[ENV] = savedEnv;
 });
-
-/** Runs `fn`, expecting a CryptoError; returns it for message checks. */
-function cryptoError(fn: () => unknown): CryptoError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof CryptoError) return error;
-    throw error;
-  }
-  throw new Error('expected a CryptoError, nothing was thrown');
-}
 
 /** A toy backend: "encrypts" by XOR with the key (for aes-128-ecb only). */
 const xorBackend: CipherBackend = {

@@ -1,18 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { canonicalDn, formatDn, parseDn, type Dn } from '../../../src/crypto/dn';
 import { dnFromCertificate, dnFromX509Subject } from '../../../src/crypto/dn-x509';
-import { CryptoError, CryptoErrorCode } from '../../../src/crypto/errors';
+import { CryptoErrorCode } from '../../../src/crypto/errors';
+import { cryptoError } from '../../helpers/crypto-error';
 import { NameCertFactory, Oid, StringTag, type NameSpec } from '../../helpers/x509-name-cert';
-
-function errorOf(fn: () => unknown): CryptoError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof CryptoError) return error;
-    throw error;
-  }
-  throw new Error('expected a CryptoError, nothing was thrown');
-}
 
 describe('parseDn', () => {
   const cases: [string, Dn][] = [
@@ -67,13 +58,13 @@ describe('parseDn', () => {
     ['CN*=x', "expected '=' after attribute type CN", 2],
   ];
   test.each(invalid)('rejects %j', (text, reason, offset) => {
-    const error = errorOf(() => parseDn(text));
+    const error = cryptoError(() => parseDn(text));
     expect(error.code).toBe(CryptoErrorCode.DN_INVALID);
     expect(error.message).toContain(`invalid DN ${JSON.stringify(text)} at offset ${offset}: ${reason}`);
   });
 
   test('quotes at most 200 characters of a long input', () => {
-    const error = errorOf(() => parseDn(`CN=${'a'.repeat(300)};`));
+    const error = cryptoError(() => parseDn(`CN=${'a'.repeat(300)};`));
     expect(error.message).toMatch(/^invalid DN "CN=a{197}"… at offset 303: unescaped ';'/);
   });
 });
@@ -114,10 +105,10 @@ describe('formatDn and canonicalDn', () => {
   });
 
   test('rejects an empty RDN and an invalid type', () => {
-    const empty = errorOf(() => formatDn([[{ type: 'CN', value: 'x' }], []]));
+    const empty = cryptoError(() => formatDn([[{ type: 'CN', value: 'x' }], []]));
     expect(empty.code).toBe(CryptoErrorCode.DN_INVALID);
     expect(empty.message).toBe('cannot format DN: RDN 1 has no attributes');
-    const badType = errorOf(() => formatDn([[{ type: 'C N', value: 'x' }]]));
+    const badType = cryptoError(() => formatDn([[{ type: 'C N', value: 'x' }]]));
     expect(badType.code).toBe(CryptoErrorCode.DN_INVALID);
     expect(badType.message).toBe('cannot format DN: attribute type "C N" in RDN 0 is neither a keyword nor an OID');
   });
@@ -215,12 +206,12 @@ describe('DNs of X.509 certificates', () => {
   });
 
   test('errors', () => {
-    const garbage = errorOf(() => dnFromCertificate(Buffer.from([0x30, 0x03, 0x02])));
+    const garbage = cryptoError(() => dnFromCertificate(Buffer.from([0x30, 0x03, 0x02])));
     expect(garbage.code).toBe(CryptoErrorCode.DN_INVALID);
     expect(garbage.message).toMatch(/^cannot read the DN from the certificate: certificate is not valid DER: /);
-    const notCert = errorOf(() => dnFromCertificate(Buffer.from([0x04, 0x01, 0x00])));
+    const notCert = cryptoError(() => dnFromCertificate(Buffer.from([0x04, 0x01, 0x00])));
     expect(notCert.message).toBe('cannot read the DN from the certificate: certificate is missing or not a constructed value');
-    const twoRdns = errorOf(() => dnFromX509Subject('C=GB\nCN=a,O=b'));
+    const twoRdns = cryptoError(() => dnFromX509Subject('C=GB\nCN=a,O=b'));
     expect(twoRdns.code).toBe(CryptoErrorCode.DN_INVALID);
     expect(twoRdns.message).toBe('X.509 subject line 2 "CN=a,O=b" should hold exactly one RDN, found 2');
     expect(() => dnFromX509Subject('C=GB\n')).toThrow(/subject line 2 "" should hold exactly one RDN, found 0/);

@@ -3,8 +3,9 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CryptoError, CryptoErrorCode } from '../../../src/crypto/errors';
+import { CryptoErrorCode } from '../../../src/crypto/errors';
 import { SecretStore, type SecretOptions } from '../../../src/crypto/secret';
+import { cryptoError } from '../../helpers/crypto-error';
 
 const OPENSSL = '/usr/bin/openssl';
 
@@ -13,16 +14,6 @@ function openssl(args: string[], input?: string): string {
     throw new Error(`${OPENSSL} not found: these tests check interoperability with the real openssl; install it (apt-get install openssl)`);
   }
   return execFileSync(OPENSSL, args, { input: input ?? '', encoding: 'latin1' });
-}
-
-function errorOf(fn: () => unknown): CryptoError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof CryptoError) return error;
-    throw error;
-  }
-  throw new Error('expected a CryptoError, nothing was thrown');
 }
 
 /** Fixed key, iv and ciphertext so that failure cases are deterministic. */
@@ -162,14 +153,14 @@ describe('misuse', () => {
     ['unknown keyid', (s) => s.add({ id: 'x', data: 'a', keyid: 'nokey', iv: IV.toString('base64') }), CryptoErrorCode.SECRET_UNKNOWN, "secret 'x': key secret 'nokey' (keyid) does not exist"],
   ];
   test.each(cases)('%s', (_what, act, code, message) => {
-    const error = errorOf(() => act(store));
+    const error = cryptoError(() => act(store));
     expect(error.code).toBe(code);
     expect(error.message).toContain(message);
   });
 
   test('duplicate id', () => {
     store.add({ id: 'x', data: 'a' });
-    const error = errorOf(() => store.add({ id: 'x', data: 'b' }));
+    const error = cryptoError(() => store.add({ id: 'x', data: 'b' }));
     expect(error.code).toBe(CryptoErrorCode.SECRET_INVALID);
     expect(error.message).toBe("secret 'x' already exists");
     expect(store.getText('x')).toBe('a');
@@ -177,11 +168,11 @@ describe('misuse', () => {
 
   test('unreadable file names the path and the system error', () => {
     const missing = join(dir, 'missing');
-    const error = errorOf(() => store.add({ id: 'x', file: missing }));
+    const error = cryptoError(() => store.add({ id: 'x', file: missing }));
     expect(error.code).toBe(CryptoErrorCode.SECRET_READ);
     expect(error.message).toMatch(/^secret 'x': cannot read file '.*\/missing': ENOENT: no such file or directory, open '.*\/missing'$/);
     expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
-    const isDir = errorOf(() => store.add({ id: 'y', file: dir }));
+    const isDir = cryptoError(() => store.add({ id: 'y', file: dir }));
     expect(isDir.message).toContain(`secret 'y': cannot read file '${dir}': EISDIR`);
     expect(store.has('x')).toBe(false);
   });
@@ -196,7 +187,7 @@ describe('misuse', () => {
 
   test('non-UTF-8 secret asked for as text', () => {
     store.add({ id: 'bin', data: '/w==', format: 'base64' });
-    const error = errorOf(() => store.getText('bin'));
+    const error = cryptoError(() => store.getText('bin'));
     expect(error.code).toBe(CryptoErrorCode.SECRET_INVALID);
     expect(error.message).toBe("secret 'bin' is not valid UTF-8 text (it holds 1 bytes of binary data)");
     expect(store.get('bin')).toEqual(Buffer.from([0xff]));
@@ -217,7 +208,7 @@ describe('misuse', () => {
 
     test('key of the wrong length', () => {
       store.add({ id: 'short', data: 'abc' });
-      const error = errorOf(() => store.add({ id: 'x', data: encrypt('a').toString('base64'), keyid: 'short', iv }));
+      const error = cryptoError(() => store.add({ id: 'x', data: encrypt('a').toString('base64'), keyid: 'short', iv }));
       expect(error.code).toBe(CryptoErrorCode.SECRET_INVALID);
       expect(error.message).toBe(
         "secret 'x': key secret 'short' is 3 bytes long, but AES-256 needs exactly 32 bytes",
@@ -233,20 +224,20 @@ describe('misuse', () => {
 
     test('iv missing, invalid or of the wrong length', () => {
       const data = encrypt('a').toString('base64');
-      const missing = errorOf(() => store.add({ id: 'x', data, keyid: 'key' }));
+      const missing = cryptoError(() => store.add({ id: 'x', data, keyid: 'key' }));
       expect(missing.code).toBe(CryptoErrorCode.SECRET_INVALID);
       expect(missing.message).toBe("secret 'x': 'iv' is required when 'keyid' is given");
-      const short = errorOf(() => store.add({ id: 'x', data, keyid: 'key', iv: Buffer.alloc(8).toString('base64') }));
+      const short = cryptoError(() => store.add({ id: 'x', data, keyid: 'key', iv: Buffer.alloc(8).toString('base64') }));
       expect(short.message).toBe("secret 'x': 'iv' is 8 bytes long, but must be exactly 16");
-      const hex = errorOf(() => store.add({ id: 'x', data, keyid: 'key', iv: IV.toString('hex') }));
+      const hex = cryptoError(() => store.add({ id: 'x', data, keyid: 'key', iv: IV.toString('hex') }));
       expect(hex.message).toBe("secret 'x': 'iv' is 24 bytes long, but must be exactly 16");
-      const bad = errorOf(() => store.add({ id: 'x', data, keyid: 'key', iv: 'not base64!' }));
+      const bad = cryptoError(() => store.add({ id: 'x', data, keyid: 'key', iv: 'not base64!' }));
       expect(bad.code).toBe(CryptoErrorCode.SECRET_INVALID);
       expect(bad.message).toBe("secret 'x': 'iv' is not valid base64: invalid character '!' (U+0021) at offset 10");
     });
 
     test('wrong key', () => {
-      const error = errorOf(() =>
+      const error = cryptoError(() =>
         store.add({ id: 'x', data: encrypt('letmein', OTHER_KEY).toString('base64'), keyid: 'key', iv }),
       );
       expect(error.code).toBe(CryptoErrorCode.SECRET_DECRYPT);
@@ -257,22 +248,22 @@ describe('misuse', () => {
     test('corrupt data: a changed last block, a truncated ciphertext', () => {
       const ciphertext = encrypt('letmein');
       ciphertext[ciphertext.length - 1] = (ciphertext[ciphertext.length - 1] ?? 0) ^ 0x01;
-      const corrupt = errorOf(() => store.add({ id: 'x', data: ciphertext.toString('base64'), keyid: 'key', iv }));
+      const corrupt = cryptoError(() => store.add({ id: 'x', data: ciphertext.toString('base64'), keyid: 'key', iv }));
       expect(corrupt.code).toBe(CryptoErrorCode.SECRET_DECRYPT);
       expect(corrupt.message).toContain('wrong key or corrupt data');
-      const truncated = errorOf(() =>
+      const truncated = cryptoError(() =>
         store.add({ id: 'x', data: encrypt('letmein').subarray(0, 10).toString('base64'), keyid: 'key', iv }),
       );
       expect(truncated.code).toBe(CryptoErrorCode.SECRET_DECRYPT);
       expect(truncated.message).toBe(
         "secret 'x': encrypted data is 10 bytes, not a non-zero multiple of the 16-byte AES block (corrupt or truncated data)",
       );
-      const empty = errorOf(() => store.add({ id: 'x', data: '', keyid: 'key', iv }));
+      const empty = cryptoError(() => store.add({ id: 'x', data: '', keyid: 'key', iv }));
       expect(empty.message).toContain('encrypted data is 0 bytes');
     });
 
     test('encrypted data must be base64, whatever the format', () => {
-      const error = errorOf(() => store.add({ id: 'x', data: 'plain text!', keyid: 'key', iv }));
+      const error = cryptoError(() => store.add({ id: 'x', data: 'plain text!', keyid: 'key', iv }));
       expect(error.code).toBe(CryptoErrorCode.SECRET_INVALID);
       expect(error.message).toMatch(/^secret 'x': encrypted data \(always base64 with keyid\) is not valid base64/);
     });
@@ -280,7 +271,7 @@ describe('misuse', () => {
     test('format base64 applies to the decrypted plaintext', () => {
       store.add({ id: 'ok', data: encrypt('aGk=').toString('base64'), keyid: 'key', iv, format: 'base64' });
       expect(store.getText('ok')).toBe('hi');
-      const error = errorOf(() =>
+      const error = cryptoError(() =>
         store.add({ id: 'x', data: encrypt('not base64!').toString('base64'), keyid: 'key', iv, format: 'base64' }),
       );
       expect(error.message).toBe(

@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import {
-  CryptoError,
   CryptoErrorCode,
   DEFAULT_ANON_PRIORITY,
   DEFAULT_X509_PRIORITY,
@@ -8,10 +7,11 @@ import {
   TlsCredsError,
   TlsCredsX509,
 } from '../../../src/crypto';
-import { dhParamsPem, makeCa, makePki, makeTempDir, removeDir, writePki, type Pki } from '../../helpers/cert-factory';
+import { dhParamsPem, makeCa, makePki, TempDirs, writePki, type Pki } from '../../helpers/cert-factory';
+import { cryptoError } from '../../helpers/crypto-error';
 
 let pki: Pki;
-const dirs: string[] = [];
+const temp = new TempDirs();
 
 beforeAll(() => {
   pki = makePki();
@@ -19,28 +19,14 @@ beforeAll(() => {
 
 afterAll(() => {
   pki.cleanup();
-  for (const dir of dirs) removeDir(dir);
+  temp.removeAll();
 });
 
-function tempDir(): string {
-  const dir = makeTempDir('vncd-creds-');
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = (): string => temp.make('vncd-creds-');
 
 /** PEM text without line-ending differences (forge writes CRLF). */
 function pem(text: unknown): string {
   return String(text).replace(/\r\n/g, '\n').trim();
-}
-
-function thrown(fn: () => unknown): CryptoError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof CryptoError) return error;
-    throw error;
-  }
-  throw new Error('expected a CryptoError, nothing was thrown');
 }
 
 describe('TlsCredsX509', () => {
@@ -70,7 +56,7 @@ describe('TlsCredsX509', () => {
     });
     expect((options.ca as string[]).map(pem)).toEqual([pem(pki.ca.certPem)]);
     expect(pem(options.cert)).toBe(pem(pki.server?.certPem));
-    expect(thrown(() => creds.tlsClientOptions()).code).toBe(CryptoErrorCode.TLS_OPTION_INVALID);
+    expect(cryptoError(() => creds.tlsClientOptions()).code).toBe(CryptoErrorCode.TLS_OPTION_INVALID);
   });
 
   test('the default x509 priority: TLS 1.2+ and forward-secret AEAD suites only', () => {
@@ -98,7 +84,7 @@ describe('TlsCredsX509', () => {
     const dir = tempDir();
     const leaf = pki.ca.issue('server', { basicConstraints: { ca: true }, extKeyUsage: { purposes: ['clientAuth'] } });
     writePki(dir, { cas: [pki.ca], server: leaf });
-    const error = thrown(() => new TlsCredsX509({ dir, endpoint: 'server' }));
+    const error = cryptoError(() => new TlsCredsX509({ dir, endpoint: 'server' }));
     expect(error).toBeInstanceOf(TlsCredsError);
     expect(error.code).toBe(CryptoErrorCode.TLS_CREDS_INVALID);
     expect((error as TlsCredsError).problems.map((p) => p.rule)).toEqual(['leaf-is-ca', 'key-purpose']);
@@ -145,7 +131,7 @@ describe('TlsCredsX509', () => {
 
     const stranger = makeCa({ cn: 'Stranger CA' }).issue('server');
     writePki(dir, { server: stranger });
-    const error = thrown(() => creds.reload());
+    const error = cryptoError(() => creds.reload());
     expect(error).toBeInstanceOf(TlsCredsError);
     expect((error as TlsCredsError).problems.map((p) => p.rule)).toEqual(['untrusted']);
     expect(creds.generation).toBe(2);
@@ -162,7 +148,7 @@ describe('TlsCredsX509', () => {
       [{ dir: pki.dir, endpoint: 'server', priority: 'NO-SUCH-CIPHER' }, 'tls-creds-x509: OpenSSL refuses the cipher list "NO-SUCH-CIPHER": error:0A0000B9:SSL routines::no cipher match'],
     ] as const;
     for (const [options, message] of bad) {
-      const error = thrown(() => new TlsCredsX509(options as never));
+      const error = cryptoError(() => new TlsCredsX509(options as never));
       expect(error.code).toBe(CryptoErrorCode.TLS_OPTION_INVALID);
       expect(error.message).toBe(message);
     }
@@ -187,7 +173,7 @@ describe('TlsCredsAnon', () => {
       dhparam: 'auto',
       honorCipherOrder: true,
     });
-    expect(thrown(() => creds.tlsClientOptions()).code).toBe(CryptoErrorCode.TLS_OPTION_INVALID);
+    expect(cryptoError(() => creds.tlsClientOptions()).code).toBe(CryptoErrorCode.TLS_OPTION_INVALID);
     expect(new TlsCredsAnon({ endpoint: 'client' }).tlsClientOptions()).toMatchObject({ rejectUnauthorized: false });
   });
 
@@ -199,7 +185,7 @@ describe('TlsCredsAnon', () => {
     const creds = new TlsCredsAnon({ endpoint: 'server', dir });
     expect(creds.tlsServerOptions().dhparam).toEqual(Buffer.from(pem));
     writeFileSync(`${dir}/dh-params.pem`, 'garbage');
-    const error = thrown(() => creds.reload());
+    const error = cryptoError(() => creds.reload());
     expect(error.message).toBe(
       `cannot load tls-creds-anon from ${dir}: 1 problem\nerror: ${dir}/dh-params.pem: holds no PEM DH parameters (-----BEGIN DH PARAMETERS-----) [dh-params]`,
     );
@@ -207,7 +193,7 @@ describe('TlsCredsAnon', () => {
   });
 
   test('TLS 1.3 has no anonymous suites', () => {
-    const error = thrown(() => new TlsCredsAnon({ endpoint: 'server', priority: { maxVersion: 'TLSv1.3' } }));
+    const error = cryptoError(() => new TlsCredsAnon({ endpoint: 'server', priority: { maxVersion: 'TLSv1.3' } }));
     expect(error.message).toBe('tls-creds-anon: priority maxVersion cannot be TLSv1.3: TLS 1.3 has no anonymous cipher suites');
   });
 });

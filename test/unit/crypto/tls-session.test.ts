@@ -15,16 +15,13 @@ import {
   type TlsSessionOptions,
 } from '../../../src/crypto';
 import { createDuplexPair } from '../../../src/io';
-import { dhParamsPem, makeCa, makePki, makeTempDir, removeDir, writePki, type Pki, type TestCa } from '../../helpers/cert-factory';
-
-const CLIENT_DN = 'CN=vnc-test-client,O=vncd test,C=GB';
-const SERVER_DN = 'CN=localhost,O=vncd test,C=GB';
+import { CLIENT_DN, dhParamsPem, makeCa, makePki, SERVER_DN, TempDirs, writePki, type Pki, type TestCa } from '../../helpers/cert-factory';
 
 let pki: Pki;
 let other: TestCa;
 let serverCreds: TlsCredsX509;
 let clientCreds: TlsCredsX509;
-const dirs: string[] = [];
+const temp = new TempDirs();
 const sockets: TlsSession[] = [];
 
 beforeAll(() => {
@@ -40,13 +37,12 @@ afterEach(() => {
 
 afterAll(() => {
   pki.cleanup();
-  for (const dir of dirs) removeDir(dir);
+  temp.removeAll();
 });
 
 /** A directory for the client endpoint: our CA (to verify the server) and the given files. */
 function clientDir(files: Parameters<typeof writePki>[1]): string {
-  const dir = makeTempDir('vncd-session-');
-  dirs.push(dir);
+  const dir = temp.make('vncd-session-');
   writePki(dir, { cas: [pki.ca], ...files });
   return dir;
 }
@@ -102,8 +98,7 @@ describe('anonymous TLS', () => {
   });
 
   test('a client offering anonymous DH only (as gtk-vnc) works with dh-params.pem from the dir', async () => {
-    const dir = makeTempDir('vncd-anon-');
-    dirs.push(dir);
+    const dir = temp.make('vncd-anon-');
     writePki(dir, { dhParams: dhParamsPem('modp14') });
     const gtk = new TlsCredsAnon({ endpoint: 'client', priority: 'ADH-AES256-GCM-SHA384:@SECLEVEL=0' });
     const { server } = await handshake(new TlsCredsAnon({ endpoint: 'server', dir }), gtk);
@@ -163,8 +158,7 @@ describe('x509 with verify-peer', () => {
 
   test('OpenSSL agrees with the sanity checks: a client CA whose key usage lacks keyCertSign is refused', async () => {
     const soft = makeCa({ cn: 'Soft CA', keyUsage: { usages: ['cRLSign'], critical: false } });
-    const dir = makeTempDir('vncd-session-');
-    dirs.push(dir);
+    const dir = temp.make('vncd-session-');
     writePki(dir, { cas: [pki.ca, soft], server: pki.server! });
     const lenient = new TlsCredsX509({ dir, endpoint: 'server', sanityCheck: false });
     const client = new TlsCredsX509({ dir: clientDir({ client: soft.issue('client') }), endpoint: 'client', sanityCheck: false });
@@ -175,8 +169,7 @@ describe('x509 with verify-peer', () => {
   });
 
   test('OpenSSL agrees with the sanity checks: a server certificate without serverAuth is refused by the client', async () => {
-    const dir = makeTempDir('vncd-session-');
-    dirs.push(dir);
+    const dir = temp.make('vncd-session-');
     writePki(dir, { cas: [pki.ca], server: pki.ca.issue('server', { extKeyUsage: { purposes: ['clientAuth'] } }) });
     const wrongPurpose = new TlsCredsX509({ dir, endpoint: 'server', verifyPeer: false, sanityCheck: false });
     const error = refusal((await handshake(wrongPurpose, clientCreds)).client);
@@ -188,8 +181,7 @@ describe('x509 with verify-peer', () => {
 describe('chains through an intermediate CA', () => {
   test('the server sends its chain; the client trusts the root only', async () => {
     const inter = pki.ca.issueCa();
-    const dir = makeTempDir('vncd-session-');
-    dirs.push(dir);
+    const dir = temp.make('vncd-session-');
     writePki(dir, { cas: [pki.ca], server: inter.issue('server'), chain: [inter] });
     const chained = new TlsCredsX509({ dir, endpoint: 'server', verifyPeer: false });
     const client = ok((await handshake(chained, clientCreds, {}, { servername: 'localhost' })).client);
@@ -198,8 +190,7 @@ describe('chains through an intermediate CA', () => {
 
   test('a client certificate from an intermediate CA listed in the server\'s ca-cert.pem', async () => {
     const inter = pki.ca.issueCa();
-    const dir = makeTempDir('vncd-session-');
-    dirs.push(dir);
+    const dir = temp.make('vncd-session-');
     writePki(dir, { cas: [pki.ca, inter], server: pki.server! });
     const server = new TlsCredsX509({ dir, endpoint: 'server' });
     const client = new TlsCredsX509({ dir: clientDir({ cas: [pki.ca, inter], client: inter.issue('client', { cn: 'carol' }) }), endpoint: 'client' });
@@ -216,8 +207,7 @@ describe('the client verifies the server', () => {
   });
 
   test('a server certificate from another CA is refused', async () => {
-    const dir = makeTempDir('vncd-session-');
-    dirs.push(dir);
+    const dir = temp.make('vncd-session-');
     writePki(dir, { cas: [pki.ca], server: other.issue('server') });
     const rogueServer = new TlsCredsX509({ dir, endpoint: 'server', sanityCheck: false });
     const error = refusal((await handshake(rogueServer, clientCreds)).client);
@@ -264,8 +254,7 @@ describe('authz on the DN', () => {
 
 describe('credentials over time and misuse', () => {
   test('reload: the next session presents the renewed certificate', async () => {
-    const dir = makeTempDir('vncd-session-');
-    dirs.push(dir);
+    const dir = temp.make('vncd-session-');
     writePki(dir, { cas: [pki.ca], server: pki.server! });
     const creds = new TlsCredsX509({ dir, endpoint: 'server' });
     const before = ok((await handshake(creds, clientCreds)).client);
@@ -282,8 +271,7 @@ describe('credentials over time and misuse', () => {
   test('an encrypted key whose password comes from a SecretStore', async () => {
     const secrets = new SecretStore();
     secrets.add({ id: 'keypw', data: 'correct horse' });
-    const dir = makeTempDir('vncd-session-');
-    dirs.push(dir);
+    const dir = temp.make('vncd-session-');
     writePki(dir, { cas: [pki.ca], server: pki.server!, keyPassword: 'correct horse' });
     const creds = new TlsCredsX509({ dir, endpoint: 'server', password: () => secrets.getText('keypw') });
     expect(ok((await handshake(creds, clientCreds)).server).facts.peerDn).toBe(CLIENT_DN);

@@ -10,17 +10,14 @@ import {
   tlsServerChannel,
   type Channel,
 } from '../../../src/io';
-import { makeCa, makePki, makeTempDir, removeDir, writePki, type Pki } from '../../helpers/cert-factory';
+import { CLIENT_DN, makeCa, makePki, SERVER_DN, TempDirs, writePki, type Pki } from '../../helpers/cert-factory';
 import { SocketJar, tick } from '../../helpers/sockets';
-
-const CLIENT_DN = 'CN=vnc-test-client,O=vncd test,C=GB';
-const SERVER_DN = 'CN=localhost,O=vncd test,C=GB';
 
 let pki: Pki;
 let serverCreds: TlsCredsX509;
 let clientCreds: TlsCredsX509;
 const jar = new SocketJar();
-const dirs: string[] = [];
+const temp = new TempDirs();
 
 beforeAll(() => {
   pki = makePki();
@@ -32,7 +29,7 @@ afterEach(() => jar.closeAll());
 
 afterAll(() => {
   pki.cleanup();
-  for (const dir of dirs) removeDir(dir);
+  temp.removeAll();
 });
 
 interface Ends {
@@ -174,8 +171,7 @@ describe.each(transports)('TLS channel over $name', (transport) => {
 
   test('a refused handshake rejects with the CryptoError and closes the transport', async () => {
     const ends = await transport.open();
-    const dir = makeTempDir('vncd-chan-');
-    dirs.push(dir);
+    const dir = temp.make('vncd-chan-');
     writePki(dir, { cas: [pki.ca], client: makeCa({ cn: 'Other CA' }).issue('client') });
     const rogue = new TlsCredsX509({ dir, endpoint: 'client', sanityCheck: false });
     const [server, client] = await Promise.allSettled([tlsServerChannel(ends.server, serverCreds), tlsClientChannel(ends.client, rogue)]);
@@ -194,8 +190,7 @@ describe.each(transports)('TLS channel over $name', (transport) => {
 
   test('a client that refuses our certificate and hangs up fails the server handshake at once, not at the timeout', async () => {
     const ends = await transport.open();
-    const dir = makeTempDir('vncd-chan-');
-    dirs.push(dir);
+    const dir = temp.make('vncd-chan-');
     writePki(dir, { cas: [pki.ca], server: makeCa({ cn: 'Other CA' }).issue('server') });
     const rogueServer = new TlsCredsX509({ dir, endpoint: 'server', verifyPeer: false, sanityCheck: false });
     const started = Date.now();

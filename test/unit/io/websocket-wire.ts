@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { Wakeup } from '../../helpers/sockets';
 
 export const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** RFC 6455 §1.3's example key and its answer. */
@@ -103,16 +104,16 @@ export function acceptFor(key: string): string {
 export class RawClient {
   private buffered = Buffer.alloc(0);
   private ended = false;
-  private wake: (() => void) | undefined;
+  private readonly arrival = new Wakeup();
 
   private constructor(readonly socket: Duplex) {
     socket.on('data', (chunk: Buffer) => {
       this.buffered = Buffer.concat([this.buffered, chunk]);
-      this.wake?.();
+      this.arrival.wake();
     });
     const end = (): void => {
       this.ended = true;
-      this.wake?.();
+      this.arrival.wake();
     };
     // As a well-behaved client: the server closes TCP first (RFC 6455 §7.1.1), then we do.
     socket.on('end', () => {
@@ -168,14 +169,7 @@ export class RawClient {
       if (this.ended) throw new Error(`connection ended while waiting for ${what} (${this.buffered.length} bytes left)`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${what} (${this.buffered.length} bytes arrived)`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+      await this.arrival.sleep(left);
     }
   }
 

@@ -1,6 +1,7 @@
 import { connectChannel } from '../../../src/io';
 import { Display, VncServer } from '../../../src/vnc';
 import { TestClient } from '../../helpers/rfb-client';
+import { ipv4Port } from '../../helpers/sockets';
 
 const CHALLENGE = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 const GOOD_RESPONSE = 'f19b50471f60f42298e5c0147db50e1e'; // password "secret"
@@ -17,9 +18,7 @@ describe('authentication limits', () => {
       random: (length) => CHALLENGE.subarray(0, length),
       ...options,
     });
-    const [bound] = await server.listen({ host: '127.0.0.1', port: 0 });
-    if (bound?.family !== 'ipv4') throw new Error('no IPv4 listener');
-    port = bound.port;
+    port = ipv4Port(await server.listen({ host: '127.0.0.1', port: 0 }));
   }
 
   afterEach(() => server.close());

@@ -2,18 +2,7 @@ import { colourMapFor, encodeSetColourMapEntries, type Rgb16 } from '../../../sr
 import type { PixelSource } from '../../../src/vnc/framebuffer/pixel-source';
 import { createTranslator } from '../../../src/vnc/framebuffer/translate';
 import { BGR233, BGR233_MAP, BGRX32, RGB565, type PixelFormat } from '../../../src/vnc/protocol/pixel-format';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+import { rng } from '../../helpers/random';
 
 describe('the BGR233 colour map', () => {
   const map = colourMapFor(BGR233_MAP);

@@ -1,17 +1,6 @@
 import { DirtyMap, MAX_DIRTY_RECTS, TILE_SIZE } from '../../../src/vnc/framebuffer/dirty-map';
 import type { Rect } from '../../../src/vnc/framebuffer/rect';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+import { rng } from '../../helpers/random';
 
 /** A map with nothing dirty (a new map starts all dirty). */
 function clean(width: number, height: number): DirtyMap {

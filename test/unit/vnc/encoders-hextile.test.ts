@@ -4,32 +4,17 @@ import type { PixelSource } from '../../../src/vnc/framebuffer/pixel-source';
 import type { Rect } from '../../../src/vnc/framebuffer/rect';
 import { createTranslator, type Translator } from '../../../src/vnc/framebuffer/translate';
 import { Encoding } from '../../../src/vnc/protocol/constants';
-import { BGR233_MAP, BGRX32, RGB565, type PixelFormat } from '../../../src/vnc/protocol/pixel-format';
+import { BGR233_MAP, BGRX32, type PixelFormat } from '../../../src/vnc/protocol/pixel-format';
 import { decodeHextile } from '../../helpers/decoders/hextile';
-import { fewColourSource, noiseSource, randomBits, rgbSource, textSource } from '../../helpers/decoders/images';
-import { pixelValues, ValueScreen } from '../../helpers/decoders/rre';
-import { NOVNC_FORMAT, NovncScreen } from '../../helpers/novnc-oracle';
+import { fewColourSource, noiseSource, rgbSource, textSource } from '../../helpers/decoders/images';
+import { ValueScreen } from '../../helpers/decoders/rre';
+import { bodyOf, CLIENT_FORMATS, edgeRects, novncRoundTrip, specRoundTrip } from '../../helpers/encoder-checks';
+import { NOVNC_FORMAT } from '../../helpers/novnc-oracle';
+import { rng } from '../../helpers/random';
 
 const A = 0x102030;
 const B = 0xf0e0d0;
 const C = 0x00ff00;
-
-function tc(bpp: 8 | 16 | 32, bigEndian: boolean, max: [number, number, number], shift: [number, number, number]): PixelFormat {
-  return {
-    bitsPerPixel: bpp, depth: Math.min(bpp, 24), bigEndian, trueColour: true,
-    redMax: max[0], greenMax: max[1], blueMax: max[2], redShift: shift[0], greenShift: shift[1], blueShift: shift[2],
-  };
-}
-
-const FORMATS: Array<[string, PixelFormat]> = [
-  ['8 bpp BGR233 (colour map)', BGR233_MAP],
-  ['8 bpp RGB332', tc(8, false, [7, 7, 3], [5, 2, 0])],
-  ['16 bpp 565 LE', RGB565],
-  ['16 bpp 565 BE', { ...RGB565, bigEndian: true }],
-  ['32 bpp BE r<<16', tc(32, true, [255, 255, 255], [16, 8, 0])],
-  ['32 bpp LE r<<16 (native, identity)', BGRX32],
-  ['32 bpp LE r<<0 (noVNC)', NOVNC_FORMAT],
-];
 
 function encode(source: PixelSource, rect: Rect, translator: Translator, encoder = hextileEncoder.create()): EncodedRect {
   const out = encoder.encode({ source, rect, translator, settings: { lossy: false } });
@@ -40,49 +25,16 @@ function encode(source: PixelSource, rect: Rect, translator: Translator, encoder
   return encoded!;
 }
 
-const bodyOf = (encoded: EncodedRect): Buffer => Buffer.concat(encoded.body);
-
-/** 0xRRGGBB of every source pixel (exact for noVNC's 8-bit channels). */
-function sourceRgb(source: PixelSource): number[] {
-  const data = Buffer.from(source.data.buffer, source.data.byteOffset, source.data.length);
-  return Array.from({ length: source.width * source.height }, (_, i) => data.readUInt32LE(i * 4) & 0xffffff);
-}
-
 /** Encodes `rects` in order on one encoder, decodes them with noVNC and compares the whole screen. */
 function checkWithNovnc(source: PixelSource, rects: readonly Rect[]): void {
-  const translator = createTranslator(BGRX32, NOVNC_FORMAT);
-  const screen = new NovncScreen(source.width, source.height);
   const encoder = hextileEncoder.create();
-  for (const rect of rects) {
-    const encoded = encode(source, rect, translator, encoder);
-    screen.decode(encoded.rect, encoded.encoding, bodyOf(encoded));
-  }
-  expect(screen.rgb()).toEqual(sourceRgb(source));
+  novncRoundTrip(source, rects, (rect, translator) => [encode(source, rect, translator, encoder)]);
 }
 
 /** Encodes `rects` on one encoder, decodes them with the spec decoder; returns the subencodings seen. */
 function checkWithSpec(source: PixelSource, format: PixelFormat, rects: readonly Rect[]): number[] {
-  const translator = createTranslator(BGRX32, format);
-  const to = translator.to;
-  const screen = new ValueScreen(source.width, source.height, translator.bytesPerPixel, to.bigEndian);
   const encoder = hextileEncoder.create();
-  const seen: number[] = [];
-  for (const rect of rects) seen.push(...decodeHextile(screen, rect, bodyOf(encode(source, rect, translator, encoder))));
-  for (const rect of rects) {
-    expect(screen.region(rect)).toEqual(pixelValues(translator.translate(source, rect), translator.bytesPerPixel, to.bigEndian));
-  }
-  return seen;
-}
-
-/** Rects that cover a width × height screen, touching every edge, with sides not multiples of 16. */
-function edgeRects(width: number, height: number): Rect[] {
-  return [
-    { x: 0, y: 0, w: 17, h: 33 },
-    { x: 17, y: 0, w: width - 17, h: 1 },
-    { x: 17, y: 1, w: width - 17, h: 32 },
-    { x: 0, y: 33, w: 1, h: height - 33 },
-    { x: 1, y: 33, w: width - 1, h: height - 33 },
-  ];
+  return specRoundTrip(source, format, rects, (rect, translator, screen) => decodeHextile(screen, rect, bodyOf(encode(source, rect, translator, encoder))));
 }
 
 /**
@@ -95,7 +47,7 @@ function edgeRects(width: number, height: number): Rect[] {
 const DESIGNED_SUBENCODINGS = [2, 0, 12, 8, 2, 10, 26, 24, 12, 1, 2, 12, 10, 1, 14, 0, 0, 0, 0, 0];
 
 function designedSource(): PixelSource {
-  const noise = Array.from({ length: 256 }, randomBits(7));
+  const noise = Array.from({ length: 256 }, rng(7));
   const kinds = ['A', 'A', 'A+B|', 'A+B-', 'B', 'C+B|', 'A+BC', 'A+BC', 'A+B|', 'noise', 'A', 'A+B|', 'C+B|', 'noise', 'A+B-', 'A', 'A', 'A', 'A', 'A'];
   return rgbSource(160, 32, (x, y) => {
     const kind = kinds[Math.floor(y / 16) * 10 + Math.floor(x / 16)]!;
@@ -155,7 +107,7 @@ describe('Hextile subencodings', () => {
 });
 
 describe('Hextile encoder in every pixel format family, decoded from the spec', () => {
-  it.each(FORMATS)('%s', (_name, format) => {
+  it.each(CLIENT_FORMATS)('%s', (_name, format) => {
     const seen: number[] = [];
     for (const source of [noiseSource(45, 37, 9), fewColourSource(45, 37, [A, B, C, 0x808080], 4, 10), textSource(45, 37, 11)]) {
       seen.push(...checkWithSpec(source, format, [{ x: 0, y: 0, w: 45, h: 37 }]));
@@ -167,7 +119,7 @@ describe('Hextile encoder in every pixel format family, decoded from the spec', 
   });
 
   it('merges colours that become equal in the client format (BGR233: a dark tile is solid)', () => {
-    const next = randomBits(12);
+    const next = rng(12);
     const dark = rgbSource(16, 16, () => next() & 0x0f0f0f);
     const translator = createTranslator(BGRX32, BGR233_MAP);
     expect([...bodyOf(encode(dark, { x: 0, y: 0, w: 16, h: 16 }, translator))]).toEqual([HextileFlag.BACKGROUND_SPECIFIED, 0]);

@@ -4,31 +4,16 @@ import type { PixelSource } from '../../../src/vnc/framebuffer/pixel-source';
 import type { Rect } from '../../../src/vnc/framebuffer/rect';
 import { createTranslator, type Translator } from '../../../src/vnc/framebuffer/translate';
 import { Encoding } from '../../../src/vnc/protocol/constants';
-import { BGR233_MAP, BGRX32, RGB565, type PixelFormat } from '../../../src/vnc/protocol/pixel-format';
-import { desktopSource, fewColourSource, noiseSource, randomBits, rgbSource, textSource } from '../../helpers/decoders/images';
-import { decodeRaw, decodeRre, pixelValues, ValueScreen } from '../../helpers/decoders/rre';
-import { NOVNC_FORMAT, NovncScreen } from '../../helpers/novnc-oracle';
+import { BGR233_MAP, BGRX32, type PixelFormat } from '../../../src/vnc/protocol/pixel-format';
+import { desktopSource, fewColourSource, noiseSource, rgbSource, textSource } from '../../helpers/decoders/images';
+import { decodeRaw, decodeRre } from '../../helpers/decoders/rre';
+import { bodyOf, CLIENT_FORMATS, edgeRects, novncRoundTrip, specRoundTrip } from '../../helpers/encoder-checks';
+import { NOVNC_FORMAT } from '../../helpers/novnc-oracle';
+import { rng } from '../../helpers/random';
 
 const A = 0x102030;
 const B = 0xf0e0d0;
 const C = 0x00ff00;
-
-function tc(bpp: 8 | 16 | 32, bigEndian: boolean, max: [number, number, number], shift: [number, number, number]): PixelFormat {
-  return {
-    bitsPerPixel: bpp, depth: Math.min(bpp, 24), bigEndian, trueColour: true,
-    redMax: max[0], greenMax: max[1], blueMax: max[2], redShift: shift[0], greenShift: shift[1], blueShift: shift[2],
-  };
-}
-
-const FORMATS: Array<[string, PixelFormat]> = [
-  ['8 bpp BGR233 (colour map)', BGR233_MAP],
-  ['8 bpp RGB332', tc(8, false, [7, 7, 3], [5, 2, 0])],
-  ['16 bpp 565 LE', RGB565],
-  ['16 bpp 565 BE', { ...RGB565, bigEndian: true }],
-  ['32 bpp BE r<<16', tc(32, true, [255, 255, 255], [16, 8, 0])],
-  ['32 bpp LE r<<16 (native, identity)', BGRX32],
-  ['32 bpp LE r<<0 (noVNC)', NOVNC_FORMAT],
-];
 
 const DESKTOP = desktopSource(300, 200, 0x336699, [
   { x: 10, y: 20, w: 100, h: 80, colour: B },
@@ -51,56 +36,22 @@ function encode(source: PixelSource, rect: Rect, translator: Translator, encoder
   return rects;
 }
 
-const bodyOf = (encoded: EncodedRect): Buffer => Buffer.concat(encoded.body);
-
-function sourceRgb(source: PixelSource): number[] {
-  const data = Buffer.from(source.data.buffer, source.data.byteOffset, source.data.length);
-  return Array.from({ length: source.width * source.height }, (_, i) => data.readUInt32LE(i * 4) & 0xffffff);
-}
-
 /** Encodes `rects` in order on one encoder and decodes them with noVNC; returns the encodings used. */
 function checkWithNovnc(source: PixelSource, rects: readonly Rect[]): number[] {
-  const translator = createTranslator(BGRX32, NOVNC_FORMAT);
-  const screen = new NovncScreen(source.width, source.height);
   const encoder = rreEncoder.create();
-  const encodings: number[] = [];
-  for (const rect of rects) {
-    for (const encoded of encode(source, rect, translator, encoder)) {
-      screen.decode(encoded.rect, encoded.encoding, bodyOf(encoded));
-      encodings.push(encoded.encoding);
-    }
-  }
-  expect(screen.rgb()).toEqual(sourceRgb(source));
-  return encodings;
+  return novncRoundTrip(source, rects, (rect, translator) => encode(source, rect, translator, encoder));
 }
 
 /** Encodes and decodes with the spec decoders; returns the encodings used. */
 function checkWithSpec(source: PixelSource, format: PixelFormat, rects: readonly Rect[]): number[] {
-  const translator = createTranslator(BGRX32, format);
-  const screen = new ValueScreen(source.width, source.height, translator.bytesPerPixel, translator.to.bigEndian);
   const encoder = rreEncoder.create();
-  const encodings: number[] = [];
-  for (const rect of rects) {
-    for (const encoded of encode(source, rect, translator, encoder)) {
+  return specRoundTrip(source, format, rects, (rect, translator, screen) =>
+    encode(source, rect, translator, encoder).map((encoded) => {
       if (encoded.encoding === Encoding.RRE) decodeRre(screen, encoded.rect, bodyOf(encoded));
       else decodeRaw(screen, encoded.rect, bodyOf(encoded));
-      encodings.push(encoded.encoding);
-    }
-  }
-  for (const rect of rects) {
-    expect(screen.region(rect)).toEqual(pixelValues(translator.translate(source, rect), translator.bytesPerPixel, translator.to.bigEndian));
-  }
-  return encodings;
-}
-
-function edgeRects(width: number, height: number): Rect[] {
-  return [
-    { x: 0, y: 0, w: 17, h: 33 },
-    { x: 17, y: 0, w: width - 17, h: 1 },
-    { x: 17, y: 1, w: width - 17, h: 32 },
-    { x: 0, y: 33, w: 1, h: height - 33 },
-    { x: 1, y: 33, w: width - 1, h: height - 33 },
-  ];
+      return encoded.encoding;
+    }),
+  );
 }
 
 /**
@@ -108,7 +59,7 @@ function edgeRects(width: number, height: number): Rect[] {
  * RRE rect, and the patch makes 2 of the 4×3 blocks busier than Raw.
  */
 function patchSource(): PixelSource {
-  const next = randomBits(21);
+  const next = rng(21);
   return rgbSource(200, 150, (x, y) => (x >= 70 && x < 190 && y >= 10 && y < 60 ? next() : y < 100 ? A : B));
 }
 
@@ -155,7 +106,7 @@ describe('RRE encoder, decoded by noVNC (32 bpp, red at shift 0)', () => {
 });
 
 describe('RRE encoder in every pixel format family, decoded from the spec', () => {
-  it.each(FORMATS)('%s', (_name, format) => {
+  it.each(CLIENT_FORMATS)('%s', (_name, format) => {
     const encodings: number[] = [];
     for (const source of [noiseSource(45, 37, 9), fewColourSource(45, 37, [A, B, C, 0x808080], 4, 10), textSource(45, 37, 11)]) {
       encodings.push(...checkWithSpec(source, format, [{ x: 0, y: 0, w: 45, h: 37 }]));

@@ -7,42 +7,12 @@ import type { EncodedRect, EncodeSettings, RectEncoder } from '../../../src/vnc/
 import type { PixelSource } from '../../../src/vnc/framebuffer/pixel-source';
 import type { Rect } from '../../../src/vnc/framebuffer/rect';
 import type { Translator } from '../../../src/vnc/framebuffer/translate';
-import { BGRX32 } from '../../../src/vnc/protocol/pixel-format';
+import { COLOURS, noiseSource as noise, rgbSource as makeSource, sourceRgb, type TestSource } from '../../helpers/decoders/images';
+import { bodyOf } from '../../helpers/encoder-checks';
+import { rng } from '../../helpers/random';
 
-export type TestSource = PixelSource & { data: Buffer };
-
-/** xorshift32, so failures reproduce. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>>= 0);
-  };
-}
-
-/** A BGRX32 source whose pixel (x, y) is 0xRRGGBB from `paint`. */
-export function makeSource(width: number, height: number, paint: (x: number, y: number) => number): TestSource {
-  const data = Buffer.alloc(width * height * 4);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.writeUInt32LE(paint(x, y) & 0xffffff, (y * width + x) * 4);
-  return { data, stride: width * 4, format: BGRX32, width, height };
-}
-
-/** 0xRRGGBB of pixel (x, y) of a BGRX32 source. */
-export function rgbAt(source: TestSource, x: number, y: number): number {
-  return source.data.readUInt32LE(y * source.stride + x * 4) & 0xffffff;
-}
-
-/** The whole source as 0xRRGGBB per pixel, row-major (what NovncScreen.rgb() returns). */
-export function sourceRgb(source: TestSource): number[] {
-  const out: number[] = [];
-  for (let y = 0; y < source.height; y++) for (let x = 0; x < source.width; x++) out.push(rgbAt(source, x, y));
-  return out;
-}
-
-export const COLOURS = Array.from({ length: 300 }, (_, i) => (i * 0x3a5f1 + 0x10203) & 0xffffff);
+// The shared builders, under the names the Tight tests use.
+export { bodyOf, COLOURS, makeSource, noise, rng, sourceRgb, type TestSource };
 
 export const solid = (w: number, h: number, colour = 0x336699): TestSource => makeSource(w, h, () => colour);
 
@@ -53,11 +23,6 @@ export const twoColour = (w: number, h: number): TestSource =>
 /** `n` colours in short runs (3..256 colours: the palette filter). */
 export const fewColours = (w: number, h: number, n: number): TestSource =>
   makeSource(w, h, (x, y) => COLOURS[((x >> 2) + (y >> 1) * 7) % n]!);
-
-export function noise(w: number, h: number, seed = 1): TestSource {
-  const next = rng(seed);
-  return makeSource(w, h, () => next());
-}
 
 /** Smooth colour fields with a little grain, as a photo or video frame: many colours, neighbours rarely equal. */
 export function photo(w: number, h: number, seed = 5): TestSource {
@@ -93,9 +58,6 @@ export async function encodeRects(encoder: RectEncoder, source: PixelSource, rec
 
 /** The compression-control byte of each rectangle. */
 export const controls = (rects: readonly EncodedRect[]): number[] => rects.map((r) => r.body[0]![0]!);
-
-/** Each rectangle's body as one buffer. */
-export const bodyOf = (r: EncodedRect): Buffer => Buffer.concat(r.body);
 
 export const totalBytes = (rects: readonly EncodedRect[]): number => rects.reduce((n, r) => n + bodyOf(r).length, 0);
 

@@ -1,6 +1,6 @@
 import { PNG } from 'pngjs';
+import { ColourTable } from '../../../src/vnc/encoders/colour-table';
 import { jpegSettings, lazyJpeg, loadSharpJpeg } from '../../../src/vnc/encoders/jpeg';
-import { Palette } from '../../../src/vnc/encoders/palette';
 import { countColours, looksPhotographic, packMask } from '../../../src/vnc/encoders/tight-analysis';
 import { JPEG_MAX_AREA, planPieces, type Piece } from '../../../src/vnc/encoders/tight-plan';
 import { encodePng } from '../../../src/vnc/encoders/tight-png-image';
@@ -55,7 +55,7 @@ describe('Tight wire pieces', () => {
 
 describe('Tight analysis', () => {
   it('counts colours up to a limit, writing palette indices, and packs a row-padded 1-bit mask', () => {
-    const palette = new Palette(256);
+    const palette = new ColourTable(256);
     const indices = new Uint8Array(9);
     const values = Uint32Array.of(5, 5, 7, 5, 7, 7, 7, 5, 5, 9, 9, 9, 9, 9, 9, 9, 9, 9); // rows of 9
     expect(countColours(values, 9, 0, 0, 9, 1, 256, palette, indices)).toBe(2);
@@ -97,7 +97,7 @@ describe('Tight analysis', () => {
 
 describe('Tight piece plan', () => {
   const plan = (values: Uint32Array, w: number, h: number, jpeg: boolean): Piece[] =>
-    planPieces(values, w, h, { maxColours: 256, pixelsPerColour: 4, jpeg }, new Palette(256));
+    planPieces(values, w, h, { maxColours: 256, pixelsPerColour: 4, jpeg }, new ColourTable(256));
 
   it('keeps pieces within 2048 wide and 65536 pixels (JPEG within its merged size)', () => {
     const w = 3000;

@@ -4,59 +4,22 @@ import type { PixelSource } from '../../../src/vnc/framebuffer/pixel-source';
 import type { Rect } from '../../../src/vnc/framebuffer/rect';
 import { createTranslator, type Translator } from '../../../src/vnc/framebuffer/translate';
 import { BGR233_MAP, BGRX32, RGB565, type PixelFormat } from '../../../src/vnc/protocol/pixel-format';
+import { noiseSource as noise, rgbSource, type TestSource } from '../../helpers/decoders/images';
 import { byteDifference, ClientScreen, SpecZlibDecoder, zlibPayload } from '../../helpers/decoders/zlib';
+import { encodeOne, expectStreamAcrossEdges, itKeepsAZlibStream, screenDifference } from '../../helpers/encoder-checks';
 import { NOVNC_FORMAT, NovncScreen } from '../../helpers/novnc-oracle';
-
-/** xorshift32, so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>>= 0);
-  };
-}
-
-/** A BGRX32 source whose pixel (x, y) is 0xRRGGBB from `paint`. */
-function makeSource(width: number, height: number, paint: (x: number, y: number) => number): PixelSource & { data: Buffer } {
-  const data = Buffer.alloc(width * height * 4);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.writeUInt32LE(paint(x, y) & 0xffffff, (y * width + x) * 4);
-  return { data, stride: width * 4, format: BGRX32, width, height };
-}
-
-function noise(width: number, height: number, seed: number): PixelSource & { data: Buffer } {
-  const next = rng(seed);
-  return makeSource(width, height, () => next());
-}
+import { trueColour } from '../../helpers/pixel-formats';
+import { rng } from '../../helpers/random';
 
 /** Blocks of a few colours with some noisy ones: compressible, but not trivially. */
-function blocks(width: number, height: number, seed: number): PixelSource & { data: Buffer } {
+function blocks(width: number, height: number, seed: number): TestSource {
   const next = rng(seed);
   const colours = [0xffffff, 0x202020, 0x3465a4, 0xcc0000];
-  return makeSource(width, height, (x, y) => ((x >> 3) + (y >> 2)) % 7 === 0 ? next() : colours[((x >> 4) ^ (y >> 3)) & 3]!);
+  return rgbSource(width, height, (x, y) => ((x >> 3) + (y >> 2)) % 7 === 0 ? next() : colours[((x >> 4) ^ (y >> 3)) & 3]!);
 }
 
-async function encode(encoder: RectEncoder, source: PixelSource, rect: Rect, translator: Translator, compressLevel?: number) {
-  const settings = compressLevel === undefined ? { lossy: false } : { lossy: false, compressLevel };
-  const rects = await encoder.encode({ source, rect, translator, settings });
-  expect(rects.map((r) => [r.rect, r.encoding])).toEqual([[rect, 6]]);
-  return Buffer.concat(rects[0]!.body);
-}
-
-/** Undefined when noVNC's screen shows `source` exactly (as 0xRRGGBB), else where it differs first. */
-function screenDifference(screen: NovncScreen, source: PixelSource): string | undefined {
-  const expected = Uint32Array.from({ length: source.width * source.height }, (_, i) => (source.data as Buffer).readUInt32LE(i * 4) & 0xffffff);
-  return byteDifference(new Uint8Array(Uint32Array.from(screen.rgb()).buffer), new Uint8Array(expected.buffer));
-}
-
-function tc(bigEndian: boolean, shifts: [number, number, number], depth: number): PixelFormat {
-  return {
-    bitsPerPixel: 32, depth, bigEndian, trueColour: true, redMax: 255, greenMax: 255, blueMax: 255,
-    redShift: shifts[0], greenShift: shifts[1], blueShift: shifts[2],
-  };
-}
+const encode = (encoder: RectEncoder, source: PixelSource, rect: Rect, translator: Translator, compressLevel?: number): Promise<Buffer> =>
+  encodeOne(encoder, 6, source, rect, translator, compressLevel);
 
 describe('Zlib encoder, decoded by noVNC', () => {
   it('reproduces random images of awkward sizes', async () => {
@@ -71,20 +34,8 @@ describe('Zlib encoder, decoded by noVNC', () => {
   });
 
   it('keeps one stream over rectangles touching every edge, several updates and changing levels', async () => {
-    const width = 150;
-    const height = 100;
-    const translator = createTranslator(BGRX32, NOVNC_FORMAT);
-    const screen = new NovncScreen(width, height);
     const encoder = zlibEncoder.create();
-    const edges = [
-      { x: 0, y: 0, w: 150, h: 1 }, { x: 0, y: 99, w: 150, h: 1 }, { x: 0, y: 1, w: 1, h: 98 },
-      { x: 149, y: 1, w: 1, h: 98 }, { x: 1, y: 1, w: 148, h: 98 },
-    ];
-    const levels = [undefined, 0, 9, 1, 6];
-    for (const source of [blocks(width, height, 1), noise(width, height, 2), blocks(width, height, 3)]) {
-      for (const [i, rect] of edges.entries()) screen.decode(rect, 6, await encode(encoder, source, rect, translator, levels[i]));
-      expect(screenDifference(screen, source)).toBeUndefined();
-    }
+    await expectStreamAcrossEdges(encoder, 6, [blocks(150, 100, 1), noise(150, 100, 2), blocks(150, 100, 3)]);
     encoder.dispose?.();
   });
 
@@ -118,9 +69,9 @@ describe('Zlib for other client formats, read by the spec decoder', () => {
     ['8 bpp BGR233 (colour map)', BGR233_MAP],
     ['16 bpp 565 LE', RGB565],
     ['16 bpp 565 BE', { ...RGB565, bigEndian: true }],
-    ['32 bpp BE depth 24, colours in the low bytes', tc(true, [16, 8, 0], 24)],
-    ['32 bpp BE depth 24, colours in the high bytes', tc(true, [24, 16, 8], 24)],
-    ['32 bpp LE depth 32', tc(false, [16, 8, 0], 32)],
+    ['32 bpp BE depth 24, colours in the low bytes', trueColour(32, true, [255, 255, 255], [16, 8, 0], 24)],
+    ['32 bpp BE depth 24, colours in the high bytes', trueColour(32, true, [255, 255, 255], [24, 16, 8], 24)],
+    ['32 bpp LE depth 32', trueColour(32, false, [255, 255, 255], [16, 8, 0], 32)],
   ];
 
   it.each(formats)('%s', async (_name, format) => {
@@ -146,7 +97,7 @@ describe('Zlib sizes and lifetime', () => {
   it('compresses a flat 1920x1080 desktop to a tiny fraction of Raw', async () => {
     const translator = createTranslator(BGRX32, NOVNC_FORMAT);
     const full = { x: 0, y: 0, w: 1920, h: 1080 };
-    const flat = makeSource(1920, 1080, (x, y) => (x > 300 && x < 900 && y > 200 && y < 700 ? 0xeeeeee : 0x3465a4));
+    const flat = rgbSource(1920, 1080, (x, y) => (x > 300 && x < 900 && y > 200 && y < 700 ? 0xeeeeee : 0x3465a4));
     const encoder = zlibEncoder.create();
     const body = await encode(encoder, flat, full, translator);
     encoder.dispose?.();
@@ -156,27 +107,5 @@ describe('Zlib sizes and lifetime', () => {
     expect(byteDifference(screen.bytes, translator.translate(flat, full))).toBeUndefined();
   });
 
-  it('keeps overlapping calls apart (the session should not make them, but buffers are reused)', async () => {
-    const translator = createTranslator(BGRX32, NOVNC_FORMAT);
-    const rect = { x: 0, y: 0, w: 70, h: 70 };
-    const first = noise(70, 70, 31);
-    const second = noise(70, 70, 32);
-    const encoder = zlibEncoder.create();
-    const [a, b] = await Promise.all([encode(encoder, first, rect, translator), encode(encoder, second, rect, translator)]);
-    encoder.dispose?.();
-    const screen = new NovncScreen(70, 70);
-    screen.decode(rect, 6, a);
-    expect(screenDifference(screen, first)).toBeUndefined();
-    screen.decode(rect, 6, b);
-    expect(screenDifference(screen, second)).toBeUndefined();
-  });
-
-  it('closes its zlib stream on dispose: later rectangles fail', async () => {
-    const translator = createTranslator(BGRX32, NOVNC_FORMAT);
-    const source = noise(8, 8, 3);
-    const encoder = zlibEncoder.create();
-    await encode(encoder, source, { x: 0, y: 0, w: 8, h: 8 }, translator);
-    encoder.dispose?.();
-    await expect(encoder.encode({ source, rect: { x: 0, y: 0, w: 8, h: 8 }, translator, settings: { lossy: false } })).rejects.toThrow('closed');
-  });
+  itKeepsAZlibStream(zlibEncoder, 6);
 });

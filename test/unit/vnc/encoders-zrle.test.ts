@@ -1,39 +1,16 @@
 import type { RectEncoder } from '../../../src/vnc/encoders/encoder';
-import { Palette } from '../../../src/vnc/encoders/palette';
 import { zrleEncoder } from '../../../src/vnc/encoders/zrle';
 import type { PixelSource } from '../../../src/vnc/framebuffer/pixel-source';
 import type { Rect } from '../../../src/vnc/framebuffer/rect';
 import { createTranslator, type Translator } from '../../../src/vnc/framebuffer/translate';
 import { BGR233_MAP, BGRX32, RGB565, type PixelFormat } from '../../../src/vnc/protocol/pixel-format';
+import { COLOURS, noiseSource as noise, rgbSource, type TestSource } from '../../helpers/decoders/images';
 import { byteDifference, ClientScreen } from '../../helpers/decoders/zlib';
 import { SpecZrleDecoder, type DecodedTile } from '../../helpers/decoders/zrle';
+import { encodeOne, expectStreamAcrossEdges, itKeepsAZlibStream, screenDifference } from '../../helpers/encoder-checks';
 import { NOVNC_FORMAT, NovncScreen } from '../../helpers/novnc-oracle';
-
-/** xorshift32, so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>>= 0);
-  };
-}
-
-/** A BGRX32 source whose pixel (x, y) is 0xRRGGBB from `paint`. */
-function makeSource(width: number, height: number, paint: (x: number, y: number) => number): PixelSource & { data: Buffer } {
-  const data = Buffer.alloc(width * height * 4);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.writeUInt32LE(paint(x, y) & 0xffffff, (y * width + x) * 4);
-  return { data, stride: width * 4, format: BGRX32, width, height };
-}
-
-function noise(width: number, height: number, seed: number): PixelSource & { data: Buffer } {
-  const next = rng(seed);
-  return makeSource(width, height, () => next());
-}
-
-const PALETTE = Array.from({ length: 300 }, (_, i) => (i * 0x3a5f1 + 0x10203) & 0xffffff);
+import { trueColour } from '../../helpers/pixel-formats';
+import { rng } from '../../helpers/random';
 
 /**
  * Seven 64×64 tiles side by side, each built so that one subencoding is the
@@ -41,28 +18,28 @@ const PALETTE = Array.from({ length: 300 }, (_, i) => (i * 0x3a5f1 + 0x10203) & 
  */
 const TILE_CASES: Array<[number, (x: number, y: number, r: () => number) => number]> = [
   [1, () => 0x336699], // solid
-  [2, (x, y) => PALETTE[(x + y) & 1]!], // 2 colours, all runs of 1: packed 1 bit
-  [4, (_x, _y, r) => PALETTE[r() & 3]!], // 4 colours of noise: packed 2 bits
-  [12, (_x, _y, r) => PALETTE[r() % 12]!], // 12 colours of noise: packed 4 bits
-  [128 + 20, (x, y) => PALETTE[((y * 64 + x) >> 5) % 20]!], // 20 colours, runs of 32: palette RLE
-  [128, (x, y) => PALETTE[(y * 64 + x) >> 4]!], // 256 colours, runs of 16: plain RLE
+  [2, (x, y) => COLOURS[(x + y) & 1]!], // 2 colours, all runs of 1: packed 1 bit
+  [4, (_x, _y, r) => COLOURS[r() & 3]!], // 4 colours of noise: packed 2 bits
+  [12, (_x, _y, r) => COLOURS[r() % 12]!], // 12 colours of noise: packed 4 bits
+  [128 + 20, (x, y) => COLOURS[((y * 64 + x) >> 5) % 20]!], // 20 colours, runs of 32: palette RLE
+  [128, (x, y) => COLOURS[(y * 64 + x) >> 4]!], // 256 colours, runs of 16: plain RLE
   [0, (_x, _y, r) => r()], // noise: raw
-  [128 + 2, (x, y) => PALETTE[[0, 1, 0, 1][[1000, 1500, 2000, 4096].findIndex((end) => y * 64 + x < end)]!]!], // runs of 1000, 500, 500, 2096: palette RLE, long lengths
-  [128, (x, y) => (y * 64 + x < 3000 ? 0x123456 : PALETTE[(y * 64 + x) % 200]!)], // 1 long run, then 200 colours: plain RLE
+  [128 + 2, (x, y) => COLOURS[[0, 1, 0, 1][[1000, 1500, 2000, 4096].findIndex((end) => y * 64 + x < end)]!]!], // runs of 1000, 500, 500, 2096: palette RLE, long lengths
+  [128, (x, y) => (y * 64 + x < 3000 ? 0x123456 : COLOURS[(y * 64 + x) % 200]!)], // 1 long run, then 200 colours: plain RLE
 ];
 
-function tileImage(height = 64): PixelSource & { data: Buffer } {
+function tileImage(height = 64): TestSource {
   const next = rng(7);
-  return makeSource(64 * TILE_CASES.length, height, (x, y) => TILE_CASES[x >> 6]![1](x & 63, y & 63, next));
+  return rgbSource(64 * TILE_CASES.length, height, (x, y) => TILE_CASES[x >> 6]![1](x & 63, y & 63, next));
 }
 
 /** A text-like screen: light background, dark glyphs from a small font, a title bar, some anti-aliasing. */
-function textScreen(width: number, height: number): PixelSource & { data: Buffer } {
+function textScreen(width: number, height: number): TestSource {
   const next = rng(99);
   const glyphs = Array.from({ length: 96 }, () => Array.from({ length: 16 * 8 }, () => next() % 100));
   const lineLength = Array.from({ length: Math.ceil(height / 18) }, () => next() % Math.floor(width / 8));
   const text = Array.from({ length: lineLength.length * 240 }, () => next() % 96);
-  return makeSource(width, height, (x, y) => {
+  return rgbSource(width, height, (x, y) => {
     if (y < 24) return 0x2b4f81;
     const line = Math.floor((y - 24) / 18);
     const row = (y - 24) % 18;
@@ -74,25 +51,12 @@ function textScreen(width: number, height: number): PixelSource & { data: Buffer
   });
 }
 
-async function encode(encoder: RectEncoder, source: PixelSource, rect: Rect, translator: Translator, compressLevel?: number) {
-  const settings = compressLevel === undefined ? { lossy: false } : { lossy: false, compressLevel };
-  const rects = await encoder.encode({ source, rect, translator, settings });
-  expect(rects.map((r) => [r.rect, r.encoding])).toEqual([[rect, 16]]);
-  return Buffer.concat(rects[0]!.body);
-}
+const encode = (encoder: RectEncoder, source: PixelSource, rect: Rect, translator: Translator, compressLevel?: number): Promise<Buffer> =>
+  encodeOne(encoder, 16, source, rect, translator, compressLevel);
 
-/** Undefined when noVNC's screen shows `source` exactly (as 0xRRGGBB), else where it differs first. */
-function screenDifference(screen: NovncScreen, source: PixelSource): string | undefined {
-  const expected = Uint32Array.from({ length: source.width * source.height }, (_, i) => (source.data as Buffer).readUInt32LE(i * 4) & 0xffffff);
-  return byteDifference(new Uint8Array(Uint32Array.from(screen.rgb()).buffer), new Uint8Array(expected.buffer));
-}
-
-function tc(bigEndian: boolean, shifts: [number, number, number], depth: number, bpp: 16 | 32 = 32, max = 255): PixelFormat {
-  return {
-    bitsPerPixel: bpp, depth, bigEndian, trueColour: true, redMax: max, greenMax: max, blueMax: max,
-    redShift: shifts[0], greenShift: shifts[1], blueShift: shifts[2],
-  };
-}
+/** A 32 bpp format with the channels at `shifts`, `max` each. */
+const tc32 = (bigEndian: boolean, shifts: [number, number, number], depth: number, max = 255): PixelFormat =>
+  trueColour(32, bigEndian, [max, max, max], shifts, depth);
 
 describe('ZRLE encoder, decoded by noVNC (NOVNC_FORMAT, 3-byte CPIXELs)', () => {
   it('reproduces random images of awkward sizes, and a tile of every subencoding', async () => {
@@ -115,21 +79,12 @@ describe('ZRLE encoder, decoded by noVNC (NOVNC_FORMAT, 3-byte CPIXELs)', () => 
     const width = 150;
     const height = 100;
     const translator = createTranslator(BGRX32, NOVNC_FORMAT);
-    const screen = new NovncScreen(width, height);
     const encoder = zrleEncoder.create();
-    const edges = [
-      { x: 0, y: 0, w: 150, h: 1 }, { x: 0, y: 99, w: 150, h: 1 }, { x: 0, y: 1, w: 1, h: 98 },
-      { x: 149, y: 1, w: 1, h: 98 }, { x: 1, y: 1, w: 148, h: 98 },
-    ];
-    const levels = [undefined, 0, 9, 1, 6];
-    const updates = [tileImage(100), noise(width, height, 11), textScreen(width, height)].map((s) => makeSource(width, height, (x, y) => s.data.readUInt32LE((y * s.width + (x % s.width)) * 4)));
-    for (const source of updates) {
-      for (const [i, rect] of edges.entries()) screen.decode(rect, 16, await encode(encoder, source, rect, translator, levels[i]));
-      expect(screenDifference(screen, source)).toBeUndefined();
-    }
+    const updates = [tileImage(100), noise(width, height, 11), textScreen(width, height)].map((s) => rgbSource(width, height, (x, y) => s.data.readUInt32LE((y * s.width + (x % s.width)) * 4)));
+    const screen = await expectStreamAcrossEdges(encoder, 16, updates);
     // The stream persists: a rectangle sent again costs a fraction of the first time.
     const last = updates[2]!;
-    const again = makeSource(width, height, (x, y) => (x < 64 && y < 64 ? updates[1]! : last).data.readUInt32LE((y * width + x) * 4));
+    const again = rgbSource(width, height, (x, y) => (x < 64 && y < 64 ? updates[1]! : last).data.readUInt32LE((y * width + x) * 4));
     const first = await encode(encoder, again, { x: 0, y: 0, w: 64, h: 64 }, translator, 6);
     const second = await encode(encoder, again, { x: 0, y: 0, w: 64, h: 64 }, translator, 6);
     expect(second.length).toBeLessThan(first.length / 5);
@@ -164,7 +119,7 @@ describe('ZRLE tile choices, read by the spec decoder', () => {
   });
 
   it('keeps the tile grid on the rectangle, not the screen', async () => {
-    const source = makeSource(200, 140, (x, y) => (x < 100 ? 0x111111 : PALETTE[(x + y) & 1]!));
+    const source = rgbSource(200, 140, (x, y) => (x < 100 ? 0x111111 : COLOURS[(x + y) & 1]!));
     const translator = createTranslator(BGRX32, NOVNC_FORMAT);
     const screen = new ClientScreen(200, 140, NOVNC_FORMAT);
     const encoder = zrleEncoder.create();
@@ -183,13 +138,13 @@ describe('ZRLE for other client formats, read by the spec decoder', () => {
     ['8 bpp BGR233 (colour map)', BGR233_MAP, 1],
     ['16 bpp 565 LE', RGB565, 2],
     ['16 bpp 565 BE', { ...RGB565, bigEndian: true }, 2],
-    ['32 bpp BE depth 24, colours in the low bytes', tc(true, [16, 8, 0], 24), 3],
-    ['32 bpp BE depth 24, colours in the high bytes', tc(true, [24, 16, 8], 24), 3],
-    ['32 bpp LE depth 24, colours in the high bytes', tc(false, [8, 16, 24], 24), 3],
-    ['32 bpp LE depth 32 (no compaction)', tc(false, [16, 8, 0], 32), 4],
-    ['32 bpp BE depth 30, 10 bits a channel', tc(true, [20, 10, 0], 30, 32, 1023), 4],
-    ['32 bpp LE depth 16, colours in the middle bytes', tc(false, [19, 13, 8], 16, 32, 31), 3],
-    ['32 bpp BE depth 16, colours in the middle bytes', tc(true, [19, 13, 8], 16, 32, 31), 3],
+    ['32 bpp BE depth 24, colours in the low bytes', tc32(true, [16, 8, 0], 24), 3],
+    ['32 bpp BE depth 24, colours in the high bytes', tc32(true, [24, 16, 8], 24), 3],
+    ['32 bpp LE depth 24, colours in the high bytes', tc32(false, [8, 16, 24], 24), 3],
+    ['32 bpp LE depth 32 (no compaction)', tc32(false, [16, 8, 0], 32), 4],
+    ['32 bpp BE depth 30, 10 bits a channel', tc32(true, [20, 10, 0], 30, 1023), 4],
+    ['32 bpp LE depth 16, colours in the middle bytes', tc32(false, [19, 13, 8], 16, 31), 3],
+    ['32 bpp BE depth 16, colours in the middle bytes', tc32(true, [19, 13, 8], 16, 31), 3],
   ];
 
   it.each(formats)('%s', async (_name, format, cpixelBytes) => {
@@ -201,11 +156,11 @@ describe('ZRLE for other client formats, read by the spec decoder', () => {
     const encoder = zrleEncoder.create();
     const tiled = tileImage(100);
     // 256 colours in runs of 8, spread so that even BGR233 keeps them apart: plain RLE.
-    const gradient = makeSource(width, height, (x, y) => {
+    const gradient = rgbSource(width, height, (x, y) => {
       const v = ((y * width + x) >> 3) & 255;
       return ((v & 7) * 36) << 16 | (((v >> 3) & 7) * 36) << 8 | (v >> 6) * 85;
     });
-    const images = [makeSource(width, height, (x, y) => tiled.data.readUInt32LE((y * tiled.width + x) * 4)), noise(width, height, 21), textScreen(width, height), gradient];
+    const images = [rgbSource(width, height, (x, y) => tiled.data.readUInt32LE((y * tiled.width + x) * 4)), noise(width, height, 21), textScreen(width, height), gradient];
     const seen = new Set<number>();
     for (const [u, source] of images.entries()) {
       const rects = [{ x: 0, y: 0, w: 150, h: 64 }, { x: 0, y: 64, w: 1, h: 36 }, { x: 1, y: 64, w: 149, h: 36 }];
@@ -232,7 +187,7 @@ describe('ZRLE sizes and lifetime', () => {
     const full = { x: 0, y: 0, w: 1920, h: 1080 };
     const raw = 1920 * 1080 * 4;
     const encoder = zrleEncoder.create();
-    const flat = makeSource(1920, 1080, (x, y) => (x > 300 && x < 900 && y > 200 && y < 700 ? 0xeeeeee : 0x3465a4));
+    const flat = rgbSource(1920, 1080, (x, y) => (x > 300 && x < 900 && y > 200 && y < 700 ? 0xeeeeee : 0x3465a4));
     const flatBytes = await encode(encoder, flat, full, translator);
     expect(flatBytes.length).toBeLessThan(raw / 2000);
     const text = textScreen(1920, 1080);
@@ -246,55 +201,5 @@ describe('ZRLE sizes and lifetime', () => {
     encoder.dispose?.();
   });
 
-  it('keeps overlapping calls apart (the session should not make them, but buffers are reused)', async () => {
-    const translator = createTranslator(BGRX32, NOVNC_FORMAT);
-    const rect = { x: 0, y: 0, w: 70, h: 70 };
-    const first = noise(70, 70, 31);
-    const second = noise(70, 70, 32);
-    const encoder = zrleEncoder.create();
-    const [a, b] = await Promise.all([encode(encoder, first, rect, translator), encode(encoder, second, rect, translator)]);
-    encoder.dispose?.();
-    const screen = new NovncScreen(70, 70);
-    screen.decode(rect, 16, a);
-    expect(screenDifference(screen, first)).toBeUndefined();
-    screen.decode(rect, 16, b);
-    expect(screenDifference(screen, second)).toBeUndefined();
-  });
-
-  it('closes its zlib stream on dispose: later rectangles fail', async () => {
-    const translator = createTranslator(BGRX32, NOVNC_FORMAT);
-    const source = noise(8, 8, 3);
-    const encoder = zrleEncoder.create();
-    await encode(encoder, source, { x: 0, y: 0, w: 8, h: 8 }, translator);
-    encoder.dispose?.();
-    await expect(encoder.encode({ source, rect: { x: 0, y: 0, w: 8, h: 8 }, translator, settings: { lossy: false } })).rejects.toThrow('closed');
-  });
-});
-
-describe('Palette (shared colour table)', () => {
-  it('numbers colours by first appearance, refuses past its limit, and forgets on reset', () => {
-    const palette = new Palette(3);
-    // A limit of 3 gets 8 slots; 8, 0 and 16 all hash to slot 0, so probing must tell them apart.
-    expect([8, 0, 16].map((c) => palette.indexOf(c))).toEqual([0, 1, 2]);
-    expect([0, 16, 8].map((c) => palette.indexOf(c))).toEqual([1, 2, 0]);
-    expect(palette.full).toBe(false);
-    expect(palette.indexOf(0xffffffff)).toBe(-1);
-    expect(palette.full).toBe(true);
-    expect(palette.indexOf(0)).toBe(1);
-    expect([palette.size, ...palette.colours.subarray(0, palette.size)]).toEqual([3, 8, 0, 16]);
-    palette.reset();
-    expect([palette.size, palette.full, palette.indexOf(0xffffffff), palette.indexOf(0)]).toEqual([0, false, 0, 1]);
-    expect(palette.colours[0]).toBe(0xffffffff);
-  });
-
-  it('keeps 127 colours apart in a table of 256 slots, whatever their hash', () => {
-    const palette = new Palette(127);
-    for (const step of [1, 256, 65536, 0x01010101, 0x80]) {
-      palette.reset();
-      const values = Array.from({ length: 127 }, (_, i) => (i * step) >>> 0);
-      expect(values.map((v) => palette.indexOf(v))).toEqual(values.map((_, i) => i));
-      expect(values.map((v) => palette.indexOf(v))).toEqual(values.map((_, i) => i));
-      expect(palette.indexOf(0xdeadbeef)).toBe(-1);
-    }
-  });
+  itKeepsAZlibStream(zrleEncoder, 16);
 });

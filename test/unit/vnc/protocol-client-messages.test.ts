@@ -1,60 +1,14 @@
-import { createChannelPair } from '../../../src/io';
-import {
-  readClientMessage,
-  type ClientMessage,
-  type ClientMessageContext,
-  type ClientMessageLimits,
-} from '../../../src/vnc/protocol/client-messages';
+import type { ClientMessage, ClientMessageContext, ClientMessageLimits } from '../../../src/vnc/protocol/client-messages';
 import { everySplit } from '../../helpers/byte-splits';
+import { feedClientMessage, readExactly, SENTINEL, violationIn, type Outcome } from '../../helpers/client-messages';
 import { hex } from '../../helpers/hex';
 
 // Every message below is written out by hand from rfbproto.rst; the readers never build them.
 const LIMITS: ClientMessageLimits = { maxEncodings: 64, maxCutText: 1024 };
-const SENTINEL = 0x5a;
 
-type Outcome = { ok: true; message: ClientMessage; next: number | undefined } | { ok: false; error: Error };
-
-/**
- * Sends `pieces` (then one sentinel byte) into a channel pair, one write per
- * piece with a turn of the event loop between, and reads one message on the
- * other side. `next` is the byte after the message: the sentinel when the
- * reader took exactly the message's bytes.
- */
-async function feed(
-  pieces: readonly Buffer[],
-  limits: ClientMessageLimits = LIMITS,
-  context?: ClientMessageContext,
-): Promise<Outcome> {
-  const [server, client] = createChannelPair();
-  const reading = readClientMessage(server, limits, context).then(
-    (message) => ({ ok: true as const, message }),
-    (error: Error) => ({ ok: false as const, error }),
-  );
-  for (const piece of pieces) {
-    client.write(piece);
-    await new Promise(setImmediate);
-  }
-  client.write(Buffer.of(SENTINEL));
-  const result = await reading;
-  const outcome: Outcome = result.ok ? { ...result, next: (await server.read(1))[0] } : result;
-  server.close();
-  client.close();
-  return outcome;
-}
-
-async function read(bytes: string, limits?: ClientMessageLimits, context?: ClientMessageContext): Promise<ClientMessage> {
-  const outcome = await feed([hex(bytes)], limits, context);
-  if (!outcome.ok) throw outcome.error;
-  expect(outcome.next).toBe(SENTINEL);
-  return outcome.message;
-}
-
-async function violation(bytes: string, limits?: ClientMessageLimits, context?: ClientMessageContext): Promise<Error> {
-  const outcome = await feed([hex(bytes)], limits, context);
-  if (outcome.ok) throw new Error(`expected a violation, read ${JSON.stringify(outcome.message)}`);
-  expect(outcome.error).toMatchObject({ code: 'VNC_PROTOCOL' });
-  return outcome.error;
-}
+const feed = (pieces: readonly Buffer[], limits = LIMITS, context?: ClientMessageContext): Promise<Outcome> => feedClientMessage(pieces, limits, context);
+const read = (bytes: string, limits = LIMITS, context?: ClientMessageContext): Promise<ClientMessage> => readExactly(hex(bytes), limits, context);
+const violation = (bytes: string, limits = LIMITS, context?: ClientMessageContext): Promise<Error> => violationIn(hex(bytes), limits, context);
 
 describe('EnableContinuousUpdates (150)', () => {
   it('reads the flag and the area', async () => {
@@ -99,6 +53,25 @@ describe('ClientFence (248)', () => {
   it('refuses a payload over 64 bytes', async () => {
     const error = await violation(`f8 000000 80000000 41 ${'07'.repeat(65)}`);
     expect(error.message).toBe('ClientFence with a 65-byte payload (at most 64)');
+  });
+});
+
+describe('xvp Client Message (250)', () => {
+  it.each(everySplit(hex('fa 00 01 02')))('reads what noVNC sends for Shutdown ($name)', async ({ pieces }) => {
+    expect(await feed(pieces)).toEqual({ ok: true, message: { type: 'xvp', version: 1, code: 2, action: 'shutdown' }, next: SENTINEL });
+  });
+
+  it('reads Reboot (3) and Reset (4) in version 1', async () => {
+    expect(await read('fa 00 01 03')).toEqual({ type: 'xvp', version: 1, code: 3, action: 'reboot' });
+    expect(await read('fa 00 01 04')).toEqual({ type: 'xvp', version: 1, code: 4, action: 'reset' });
+  });
+
+  it('reads an unknown code or version without an action (the session answers XVP_FAIL) and ignores the padding', async () => {
+    expect(await read('fa 00 01 00')).toEqual({ type: 'xvp', version: 1, code: 0 });
+    expect(await read('fa 00 01 05')).toEqual({ type: 'xvp', version: 1, code: 5 });
+    expect(await read('fa 00 02 02')).toEqual({ type: 'xvp', version: 2, code: 2 });
+    expect(await read('fa 00 00 03')).toEqual({ type: 'xvp', version: 0, code: 3 });
+    expect(await read('fa ff 01 04')).toEqual({ type: 'xvp', version: 1, code: 4, action: 'reset' });
   });
 });
 

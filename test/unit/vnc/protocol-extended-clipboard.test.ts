@@ -1,46 +1,21 @@
 import { constants, createDeflate, deflateSync, inflateSync } from 'node:zlib';
-import { createChannelPair } from '../../../src/io';
 import { ClipboardAction, ClipboardFormat } from '../../../src/vnc/protocol/constants';
-import {
-  readClientMessage,
-  type ClientMessage,
-  type ClientMessageLimits,
-} from '../../../src/vnc/protocol/client-messages';
+import type { ClientMessage, ClientMessageLimits } from '../../../src/vnc/protocol/client-messages';
 import { decodeClipboardText, encodeClipboardText } from '../../../src/vnc/protocol/extended-clipboard';
 import { serverExtendedClipboard } from '../../../src/vnc/protocol/server-messages';
 import { everySplit } from '../../helpers/byte-splits';
+import { feedClientMessage, readExactly, SENTINEL, violationIn, type Outcome } from '../../helpers/client-messages';
 import { hex, toHex } from '../../helpers/hex';
 
 // Messages are laid out by hand from rfbproto "Extended Clipboard Pseudo-Encoding".
 // Zlib streams come from Node's zlib or noVNC's own deflator, never from the code under test.
 const LIMITS: ClientMessageLimits = { maxEncodings: 64, maxCutText: 1 << 20 };
 const EXTENDED = { extendedClipboard: true };
-const SENTINEL = 0x5a;
 
 /** noVNC's deflator: one pako stream, full-flushed and never finished. */
 const { default: NoVncDeflator } = require('@novnc/novnc/core/deflator.js') as {
   default: new () => { deflate(data: Uint8Array): Uint8Array };
 };
-
-type Outcome = { ok: true; message: ClientMessage; next: number | undefined } | { ok: false; error: Error };
-
-async function feed(pieces: readonly Buffer[], limits: ClientMessageLimits = LIMITS): Promise<Outcome> {
-  const [server, client] = createChannelPair();
-  const reading = readClientMessage(server, limits, EXTENDED).then(
-    (message) => ({ ok: true as const, message }),
-    (error: Error) => ({ ok: false as const, error }),
-  );
-  for (const piece of pieces) {
-    client.write(piece);
-    await new Promise(setImmediate);
-  }
-  client.write(Buffer.of(SENTINEL));
-  const result = await reading;
-  const outcome: Outcome = result.ok ? { ...result, next: (await server.read(1))[0] } : result;
-  server.close();
-  client.close();
-  return outcome;
-}
 
 /** ClientCutText with the payload's length negated: 06, 3 padding, s32 -length, payload. */
 function extendedCutText(payload: Buffer): Buffer {
@@ -50,19 +25,9 @@ function extendedCutText(payload: Buffer): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-async function read(payload: Buffer, limits?: ClientMessageLimits): Promise<ClientMessage> {
-  const outcome = await feed([extendedCutText(payload)], limits);
-  if (!outcome.ok) throw outcome.error;
-  expect(outcome.next).toBe(SENTINEL);
-  return outcome.message;
-}
-
-async function violation(payload: Buffer): Promise<string> {
-  const outcome = await feed([extendedCutText(payload)]);
-  if (outcome.ok) throw new Error(`expected a violation, read ${JSON.stringify(outcome.message)}`);
-  expect(outcome.error).toMatchObject({ code: 'VNC_PROTOCOL' });
-  return outcome.error.message;
-}
+const feed = (pieces: readonly Buffer[], limits = LIMITS): Promise<Outcome> => feedClientMessage(pieces, limits, EXTENDED);
+const read = (payload: Buffer, limits = LIMITS): Promise<ClientMessage> => readExactly(extendedCutText(payload), limits, EXTENDED);
+const violation = async (payload: Buffer): Promise<string> => (await violationIn(extendedCutText(payload), LIMITS, EXTENDED)).message;
 
 /** u32 size + data per format, as the inflated provide body holds them. */
 function items(...datas: Buffer[]): Buffer {

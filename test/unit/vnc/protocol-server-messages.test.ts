@@ -1,7 +1,8 @@
-import { endOfContinuousUpdates, fenceAnswer, serverFence } from '../../../src/vnc/protocol/server-messages';
+import { XvpCode } from '../../../src/vnc/protocol/constants';
+import { endOfContinuousUpdates, fenceAnswer, serverFence, serverXvp } from '../../../src/vnc/protocol/server-messages';
 import { hex, toHex } from '../../helpers/hex';
 
-// Expected bytes are laid out by hand from rfbproto "EndOfContinuousUpdates" and "ServerFence".
+// Expected bytes are laid out by hand from rfbproto "EndOfContinuousUpdates", "ServerFence" and "xvp Server Message".
 describe('EndOfContinuousUpdates (150)', () => {
   it('is the type byte alone', () => {
     expect(toHex(endOfContinuousUpdates())).toBe('96');
@@ -28,5 +29,16 @@ describe('fenceAnswer', () => {
     expect(toHex(fenceAnswer(0xc000_0007, hex('6162')))).toBe(toHex(hex('f8 000000 00000007 02 6162')));
     expect(toHex(fenceAnswer(0x8000_0001, new Uint8Array(0)))).toBe(toHex(hex('f8 000000 00000001 00')));
     expect(toHex(fenceAnswer(0x8000_0ff8, hex('00')))).toBe(toHex(hex('f8 000000 00000000 01 00')));
+  });
+});
+
+describe('xvp Server Message (250)', () => {
+  it('writes type, one zero byte, version, code: XVP_INIT announces version 1', () => {
+    expect(toHex(serverXvp(XvpCode.INIT))).toBe(toHex(hex('fa 00 01 01')));
+  });
+
+  it('writes XVP_FAIL (0) with the version the client used', () => {
+    expect(toHex(serverXvp(XvpCode.FAIL))).toBe(toHex(hex('fa 00 01 00')));
+    expect(toHex(serverXvp(XvpCode.FAIL, 7))).toBe(toHex(hex('fa 00 07 00')));
   });
 });

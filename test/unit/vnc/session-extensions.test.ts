@@ -1,5 +1,5 @@
 import { deflateSync } from 'node:zlib';
-import { Display, VncServer } from '../../../src/vnc';
+import { Display, VncServer, type KeyInput, type Logger, type PowerAction, type VncServerOptions } from '../../../src/vnc';
 import { TestClient } from '../../helpers/rfb-client';
 import { ClientScreen, clientMessage, type ScreenRect } from '../../helpers/rfb-screen';
 
@@ -15,6 +15,10 @@ const QEMU_POINTER_MOTION = -257;
 const QEMU_KEY_EVENT = -258;
 const QEMU_LED_STATE = -261;
 const EXTENDED_CLIPBOARD = 0xc0a1e5ce | 0;
+const XVP = -309;
+// xvp Server Message: type 250, padding, version, code (0 XVP_FAIL, 1 XVP_INIT).
+const XVP_INIT = 'fa000101';
+const XVP_FAIL = 'fa000100';
 
 describe('session extensions', () => {
   let server: VncServer;
@@ -42,6 +46,12 @@ describe('session extensions', () => {
     screen.rects.length = 0;
     await screen.readUpdate(client);
     return [...screen.rects];
+  }
+
+  /** Replaces the default server with one configured for the test. */
+  async function restart(options: Omit<VncServerOptions, 'display'>): Promise<void> {
+    await server.close();
+    server = new VncServer({ display, ...options });
   }
 
   beforeEach(() => {
@@ -244,6 +254,131 @@ describe('session extensions', () => {
       const { client } = await connect(RAW);
       display.setClipboard('plain');
       expect(await client.readHex(13)).toBe('03000000' + '00000005' + Buffer.from('plain').toString('hex'));
+    });
+  });
+  describe('xvp power control', () => {
+    it('announces XVP_INIT once to a client listing xvp, and delivers shutdown, reboot and reset', async () => {
+      await restart({ powerControl: true });
+      const actions: PowerAction[] = [];
+      display.on('power', ({ action }) => actions.push(action));
+      const { client, screen } = await connect(RAW, XVP);
+      expect(await client.readHex(4)).toBe(XVP_INIT);
+      client.write(clientMessage.setEncodings(RAW, XVP));
+      client.write(clientMessage.xvp(1, 2) + clientMessage.xvp(1, 3) + clientMessage.xvp(1, 4));
+      client.write(clientMessage.updateRequest(false, 0, 0, 1, 1));
+      await update(client, screen); // a FramebufferUpdate next: no second XVP_INIT, no XVP_FAIL
+      expect(actions).toEqual(['shutdown', 'reboot', 'reset']);
+    });
+
+    it('answers XVP_FAIL without a listener, when the listener throws, and to an unknown version or code', async () => {
+      await restart({ powerControl: true });
+      const { client } = await connect(RAW, XVP);
+      await client.read(4);
+      client.write(clientMessage.xvp(1, 2));
+      expect(await client.readHex(4)).toBe(XVP_FAIL);
+      const heard = jest.fn(() => {
+        throw new Error('no power here');
+      });
+      display.on('power', heard);
+      client.write(clientMessage.xvp(1, 4));
+      expect(await client.readHex(4)).toBe(XVP_FAIL);
+      expect(heard).toHaveBeenCalledTimes(1);
+      client.write(clientMessage.xvp(2, 2)); // the answer carries the version the client used
+      expect(await client.readHex(4)).toBe('fa000200');
+      client.write(clientMessage.xvp(1, 5) + clientMessage.xvp(1, 1));
+      expect(await client.readHex(8)).toBe(XVP_FAIL + XVP_FAIL);
+      expect(heard).toHaveBeenCalledTimes(1);
+    });
+
+    it('without power-control sends no XVP_INIT and answers requests with XVP_FAIL, the client staying connected', async () => {
+      const heard = jest.fn();
+      display.on('power', heard);
+      const { client, screen } = await connect(RAW, XVP);
+      await client.expectSilence();
+      client.write(clientMessage.xvp(1, 2));
+      expect(await client.readHex(4)).toBe(XVP_FAIL);
+      client.write(clientMessage.updateRequest(false, 0, 0, 1, 1));
+      await update(client, screen);
+      expect(heard).not.toHaveBeenCalled();
+    });
+
+    it('answers XVP_FAIL to a client that did not list xvp, even with power-control', async () => {
+      await restart({ powerControl: true });
+      const heard = jest.fn();
+      display.on('power', heard);
+      const { client } = await connect(RAW);
+      client.write(clientMessage.xvp(1, 3));
+      expect(await client.readHex(4)).toBe(XVP_FAIL);
+      expect(heard).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('key-delay-ms', () => {
+    /** Key events as the display hears them, with when. */
+    function recordKeys(): { keys: KeyInput[]; times: number[]; count(n: number): Promise<void> } {
+      const keys: KeyInput[] = [];
+      const times: number[] = [];
+      const waiters: (() => void)[] = [];
+      display.on('key', (key) => {
+        keys.push(key);
+        times.push(performance.now());
+        waiters.splice(0).forEach((wake) => wake());
+      });
+      const count = async (n: number): Promise<void> => {
+        const deadline = Date.now() + 2000;
+        while (keys.length < n) {
+          if (Date.now() > deadline) throw new Error(`only ${keys.length} of ${n} key events arrived`);
+          await new Promise<void>((resolve) => {
+            waiters.push(resolve);
+            setTimeout(resolve, 50);
+          });
+        }
+      };
+      return { keys, times, count };
+    }
+
+    it('refuses a delay that is not a whole number of ms from 0 to 10000', () => {
+      for (const keyDelayMs of [-1, 1.5, 10_001, Number.NaN]) {
+        expect(() => new VncServer({ display, keyDelayMs })).toThrow(`keyDelayMs must be a whole number of ms from 0 to 10000, not ${keyDelayMs}`);
+      }
+    });
+
+    it('delivers plain and QEMU key events in order, at least N ms apart', async () => {
+      const DELAY = 15;
+      await restart({ keyDelayMs: DELAY });
+      const { keys, times, count } = recordKeys();
+      const { client } = await connect(RAW, QEMU_KEY_EVENT);
+      client.write(
+        clientMessage.key(true, 0x61) + clientMessage.qemuKey(true, 0xffe4, 0x9d) + clientMessage.qemuKey(false, 0xffe4, 0x9d) + clientMessage.key(false, 0x61),
+      );
+      await count(4);
+      expect(keys).toEqual([
+        { keysym: 0x61, down: true },
+        { keysym: 0xffe4, down: true, scancode: 0x9d },
+        { keysym: 0xffe4, down: false, scancode: 0x9d },
+        { keysym: 0x61, down: false },
+      ]);
+      const gaps = times.slice(1).map((time, i) => time - (times[i] ?? 0));
+      for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(DELAY);
+    });
+
+    it('keeps at most 1024 waiting (dropping more with one warning), and delivers those waiting when the client leaves', async () => {
+      const warnings: string[] = [];
+      const logger: Logger = { debug: () => undefined, info: () => undefined, warn: (m) => warnings.push(m), error: () => undefined };
+      await restart({ keyDelayMs: 10_000, logger });
+      const { keys, count } = recordKeys();
+      const { client, screen } = await connect(RAW);
+      // The first is delivered at once, 1024 wait, the last 5 are dropped.
+      const keysyms = Array.from({ length: 1 + 1024 + 5 }, (_, i) => 0x10000 + i);
+      client.write(keysyms.map((keysym) => clientMessage.key(true, keysym)).join('') + clientMessage.updateRequest(false, 0, 0, 1, 1));
+      await update(client, screen); // every key message has been handled
+      expect(keys).toEqual([{ keysym: 0x10000, down: true }]);
+      expect(warnings).toEqual([expect.stringContaining('more than 1024 key events waiting (key-delay-ms): dropping')]);
+      const gone = new Promise((resolve) => server.once('disconnected', resolve));
+      client.close();
+      await gone;
+      await count(1025);
+      expect(keys.map((key) => key.keysym)).toEqual(keysyms.slice(0, 1025));
     });
   });
 });

@@ -2,18 +2,7 @@ import type { PixelSource } from '../../../src/vnc/framebuffer/pixel-source';
 import type { Rect } from '../../../src/vnc/framebuffer/rect';
 import { Shadow } from '../../../src/vnc/framebuffer/shadow';
 import { BGRX32, RGB565, type PixelFormat } from '../../../src/vnc/protocol/pixel-format';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+import { rng } from '../../helpers/random';
 
 const W = 100;
 const H = 40;

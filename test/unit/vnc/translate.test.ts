@@ -3,26 +3,8 @@ import { readRgb, type PixelSource } from '../../../src/vnc/framebuffer/pixel-so
 import type { Rect } from '../../../src/vnc/framebuffer/rect';
 import { createTranslator } from '../../../src/vnc/framebuffer/translate';
 import { BGR233, BGR233_MAP, BGRX32, RGB565, type PixelFormat } from '../../../src/vnc/protocol/pixel-format';
-
-/** Small deterministic PRNG (xorshift32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
-
-function tc(bpp: 8 | 16 | 32, bigEndian: boolean, max: [number, number, number], shift: [number, number, number], depth?: number): PixelFormat {
-  return {
-    bitsPerPixel: bpp, depth: depth ?? Math.min(bpp, 24), bigEndian, trueColour: true,
-    redMax: max[0], greenMax: max[1], blueMax: max[2], redShift: shift[0], greenShift: shift[1], blueShift: shift[2],
-  };
-}
+import { trueColour as tc } from '../../helpers/pixel-formats';
+import { rng } from '../../helpers/random';
 
 const DESTINATIONS: Array<[string, PixelFormat]> = [
   ['32 LE r<<16 (BGRX)', BGRX32],

@@ -23,12 +23,7 @@ describe('the TLS that VeNCrypt x509 starts', () => {
   /** RFB 3.8, VeNCrypt 0.2, X509None (260), the accept byte; then TLS with these client settings. */
   async function probe(settings: ConnectionOptions): Promise<string> {
     const client = TestClient.connect(server);
-    await client.read(12);
-    client.write(Buffer.from('RFB 003.008\n'));
-    await client.read(2);
-    client.write('13');
-    await client.read(2);
-    client.write('0002');
+    await client.chooseVencrypt('0002');
     await client.read(1 + 1 + 4);
     client.write('00000104');
     expect(await client.readHex(1)).toBe('01');

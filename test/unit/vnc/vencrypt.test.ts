@@ -25,12 +25,7 @@ describe('VeNCrypt', () => {
 
   /** Version 3.8, security type 19, VeNCrypt 0.2: returns the sub-types offered. */
   async function negotiate(client: TestClient): Promise<number[]> {
-    await client.read(12);
-    client.write(Buffer.from('RFB 003.008\n'));
-    expect(await client.readHex(2)).toBe('0113'); // one security type: VeNCrypt (19)
-    client.write('13');
-    expect(await client.readHex(2)).toBe('0002'); // server's version 0.2
-    client.write('0002');
+    await client.chooseVencrypt('0002');
     expect(await client.readHex(1)).toBe('00'); // version accepted
     const count = (await client.read(1)).readUInt8(0);
     const list = await client.read(count * 4);
@@ -122,12 +117,7 @@ describe('VeNCrypt', () => {
   it('refuses VeNCrypt versions other than 0.2', async () => {
     start({ tls: { creds: serverCreds } });
     const client = connect();
-    await client.read(12);
-    client.write(Buffer.from('RFB 003.008\n'));
-    await client.read(2);
-    client.write('13');
-    await client.read(2);
-    client.write('0001');
+    await client.chooseVencrypt('0001');
     expect(await client.readHex(1)).toBe('01');
     await client.expectClosed();
   });
