@@ -73,6 +73,17 @@ describe('noVNC in headless Chromium, served by vncd', () => {
     return viewer;
   }
 
+  it.each([
+    ['its first choice, Tight', undefined, 'tight'],
+    ['TightPNG (PNG decoded by the browser)', ['tightpng'], 'tightpng'],
+  ])('decodes %s exactly', async (_, encodings, negotiated) => {
+    const { server, expected, pageUrl } = await start('ws', encodings ? { encodings } : {});
+    const viewer = await open(pageUrl);
+    await viewer.waitForConnected();
+    await viewer.waitForPixels(expected);
+    expect(server.info().clients[0]?.encoding).toBe(negotiated);
+  });
+
   it('ws, no auth: exact pixels, keys with scancodes, clicks with buttons', async () => {
     const t0 = Date.now();
     const { display, expected, pageUrl } = await start('ws');
