@@ -70,25 +70,8 @@ export class ColourTable {
    * is new and the table already holds `limit` colours. Does not count.
    */
   indexOf(pixel: number): number {
-    const { keys, stamps, mask, generation } = this;
-    // Fold the bytes together: client pixels differ mostly in their low bits.
-    let slot = (pixel ^ (pixel >>> 7) ^ (pixel >>> 15) ^ (pixel >>> 23)) & mask;
-    while (stamps[slot] === generation) {
-      if (keys[slot] === pixel) return this.slotIndex[slot]!;
-      slot = (slot + 1) & mask;
-    }
-    if (this.size === this.cap) {
-      this.full = true;
-      return -1;
-    }
-    const index = this.size++;
-    stamps[slot] = generation;
-    keys[slot] = pixel;
-    this.slotIndex[slot] = index;
-    // A colour numbered here has not been counted; keeps a later `add` right.
-    this.counts[slot] = 0;
-    this.colours[index] = pixel;
-    return index;
+    const slot = this.slotOf(pixel);
+    return slot < 0 ? -1 : this.slotIndex[slot]!;
   }
 
   /**
@@ -96,15 +79,24 @@ export class ColourTable {
    * when new, and keeps `top` up to date. Returns its index, or -1 as `indexOf`.
    */
   add(pixel: number, count: number): number {
-    const { keys, stamps, mask, generation, counts } = this;
+    const slot = this.slotOf(pixel);
+    if (slot < 0) return -1;
+    const c = this.counts[slot]! + count;
+    this.counts[slot] = c;
+    if (c > this.topCount) {
+      this.topCount = c;
+      this.top = pixel;
+    }
+    return this.slotIndex[slot]!;
+  }
+
+  /** The slot holding `pixel`, which is added (uncounted) when new; -1 when it is new and the table is full. */
+  private slotOf(pixel: number): number {
+    const { keys, stamps, mask, generation } = this;
+    // Fold the bytes together: client pixels differ mostly in their low bits.
     let slot = (pixel ^ (pixel >>> 7) ^ (pixel >>> 15) ^ (pixel >>> 23)) & mask;
     while (stamps[slot] === generation) {
-      if (keys[slot] === pixel) {
-        const c = counts[slot]! + count;
-        counts[slot] = c;
-        if (c > this.topCount) { this.topCount = c; this.top = pixel; }
-        return this.slotIndex[slot]!;
-      }
+      if (keys[slot] === pixel) return slot;
       slot = (slot + 1) & mask;
     }
     if (this.size === this.cap) {
@@ -115,10 +107,9 @@ export class ColourTable {
     stamps[slot] = generation;
     keys[slot] = pixel;
     this.slotIndex[slot] = index;
-    counts[slot] = count;
+    this.counts[slot] = 0;
     this.colours[index] = pixel;
-    if (count > this.topCount) { this.topCount = count; this.top = pixel; }
-    return index;
+    return slot;
   }
 
   /**
