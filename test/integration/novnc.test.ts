@@ -84,6 +84,36 @@ describe('noVNC in headless Chromium, served by vncd', () => {
     expect(server.info().clients[0]?.encoding).toBe(negotiated);
   });
 
+  it('takes the cursor shape the display sets (Cursor pseudo-encoding), pixel for pixel', async () => {
+    const { display, pageUrl } = await start('ws');
+    const viewer = await open(pageUrl);
+    await viewer.waitForConnected();
+    // A 3x2 cursor: white, half-transparent green, transparent; magenta, grey, black. Colours
+    // whose red equals their blue: noVNC 1.7 reads Cursor pixels as BGRX although it asks for
+    // red at shift 0, so it would show red and blue swapped in a coloured cursor.
+    const rgba = [255, 255, 255, 255, 0, 255, 0, 128, 0, 0, 0, 0, 255, 0, 255, 255, 128, 128, 128, 255, 0, 0, 0, 255];
+    display.setCursor({ width: 3, height: 2, hotspotX: 2, hotspotY: 1, rgba: Uint8Array.from(rgba) });
+    const seen = async (): Promise<unknown> =>
+      // noVNC keeps the decoded cursor on its RFB object (the page exposes it as window.vncd.rfb).
+      viewer.page.evaluate(
+        'const c = window.vncd.rfb._cursorImage; ({ w: c.w, h: c.h, hotx: c.hotx, hoty: c.hoty, rgba: Array.from(c.rgbaPixels) })',
+      );
+    let last: unknown;
+    for (let i = 0; i < 100; i++) {
+      last = await seen();
+      if ((last as { w: number }).w === 3) break;
+      await sleep(50);
+    }
+    // The Cursor pseudo-encoding carries a 1-bit mask (alpha >= 128 is drawn), so noVNC's alpha is 0 or 255.
+    expect(last).toEqual({
+      w: 3,
+      h: 2,
+      hotx: 2,
+      hoty: 1,
+      rgba: [255, 255, 255, 255, 0, 255, 0, 255, 0, 0, 0, 0, 255, 0, 255, 255, 128, 128, 128, 255, 0, 0, 0, 255],
+    });
+  });
+
   it('ws, no auth: exact pixels, keys with scancodes, clicks with buttons', async () => {
     const t0 = Date.now();
     const { display, expected, pageUrl } = await start('ws');
