@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { errorMessage } from '../src/errors';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkCertificates, formatProblems } from '../src/crypto';
@@ -289,7 +290,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const onHangup = (): void => {
     reload().then(
       () => log('SIGHUP: TLS credentials reloaded'),
-      (error: unknown) => log(`SIGHUP: reload failed, the previous credentials stay: ${error instanceof Error ? error.message : String(error)}`),
+      (error: unknown) => log(`SIGHUP: reload failed, the previous credentials stay: ${errorMessage(error)}`),
     );
   };
   process.on('SIGHUP', onHangup);
@@ -317,7 +318,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const usageError = error instanceof OptionError;
-    process.stderr.write(`vncd: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`vncd: ${errorMessage(error)}\n`);
     process.exitCode = usageError ? 2 : 1;
   },
 );

@@ -2,6 +2,7 @@
  * The monitor's commands: QEMU's names, arguments and answers for VNC
  * (qapi/ui.json), and `vncd-disconnect`, which QEMU has no equivalent for.
  */
+import { errorMessage } from '../src/errors';
 import { ArgumentReader, badValue, QmpError } from './monitor-args';
 import { queryVnc, queryVncServers, type MonitorDisplay } from './monitor-info';
 
@@ -79,7 +80,7 @@ async function reloadCredentials(context: CommandContext): Promise<void> {
   try {
     await context.reload();
   } catch (error) {
-    throw new QmpError('GenericError', `reloading the TLS credentials failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new QmpError('GenericError', `reloading the TLS credentials failed: ${errorMessage(error)}`);
   }
 }
 

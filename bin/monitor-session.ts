@@ -4,6 +4,7 @@
  * Input is bounded (a longer line closes the connection) and so is output
  * (a client that stops reading is dropped rather than buffered for).
  */
+import { errorMessage } from '../src/errors';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../src/vnc';
 import { ArgumentReader, QmpError, type Arguments, type QmpErrorClass } from './monitor-args';
@@ -118,7 +119,7 @@ export class MonitorSession {
     try {
       request = JSON.parse(line);
     } catch (failure) {
-      this.reply(undefined, error('GenericError', `JSON parse error, ${failure instanceof Error ? failure.message : String(failure)}`));
+      this.reply(undefined, error('GenericError', `JSON parse error, ${errorMessage(failure)}`));
       return;
     }
     if (!isObject(request)) {
@@ -134,7 +135,7 @@ export class MonitorSession {
         this.reply(id, error(failure.errorClass, failure.message));
         return;
       }
-      const message = failure instanceof Error ? failure.message : String(failure);
+      const message = errorMessage(failure);
       this.options.logger.error(`${this.options.label}: command failed: ${message}`);
       this.reply(id, error('GenericError', message));
     }

@@ -5,6 +5,7 @@
  * display-reload, ...), and receives VNC_CONNECTED / VNC_INITIALIZED /
  * VNC_DISCONNECTED events. See docs/monitor.md.
  */
+import { errorMessage } from '../src/errors';
 import { chmod } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { VncdError } from '../src/errors';
@@ -40,7 +41,7 @@ export function reloadAll(items: readonly Reloadable[]): () => Promise<void> {
       try {
         await item.reload();
       } catch (error) {
-        failures.push(error instanceof Error ? error.message : String(error));
+        failures.push(errorMessage(error));
       }
     }
     if (failures.length > 0) throw new Error(`${failures.length} of ${items.length} failed: ${failures.join('; ')}`);

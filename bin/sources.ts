@@ -1,3 +1,4 @@
+import { errorMessage } from '../src/errors';
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { PNG } from 'pngjs';
@@ -21,7 +22,7 @@ export async function openSource(spec: string, name: string | undefined): Promis
   if (spec === 'demo') {
     const demo = await import('../demo/desktop.js').catch((error: unknown) => {
       throw new OptionError(
-        `--source demo needs the optional 'canvas' package (npm install canvas): ${error instanceof Error ? error.message : String(error)}`,
+        `--source demo needs the optional 'canvas' package (npm install canvas): ${errorMessage(error)}`,
       );
     });
     return demo.startDemoDesktop(name === undefined ? {} : { name });
@@ -43,7 +44,7 @@ function imageDisplay(file: string, name: string): Display {
   try {
     png = PNG.sync.read(readFileSync(file));
   } catch (error) {
-    throw new OptionError(`--source image:${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new OptionError(`--source image:${file}: ${errorMessage(error)}`);
   }
   const display = new Display({ width: png.width, height: png.height, name });
   const out = display.buffer;
@@ -121,7 +122,7 @@ function benchSource(text: string, name: string): RunningSource {
     };
     workload = new Workload(workloadName, options);
   } catch (error) {
-    throw new OptionError(`${option}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new OptionError(`${option}: ${errorMessage(error)}`);
   }
 
   const scroll = copyrect ? (dy: number): void => display.copy(0, dy, 0, 0, width, height - dy) : undefined;

@@ -15,3 +15,14 @@ export class VncdError<Code extends string = string> extends Error {
     return this.constructor.name;
   }
 }
+
+/**
+ * The message of anything thrown. `instanceof Error` is not enough: errors made
+ * in another realm (Node's own, under jest's vm contexts) fail it.
+ */
+export function errorMessage(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') {
+    return error.message;
+  }
+  return String(error);
+}

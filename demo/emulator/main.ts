@@ -8,6 +8,7 @@
  *
  *   npm run emulator [-- PORT]      then: vncviewer localhost::5901
  */
+import { errorMessage } from '../../src/errors';
 import { Display, RGB565, VncServer, type Logger } from '../../src/vnc';
 import { HEIGHT, TextConsole, WIDTH } from './machine';
 
@@ -68,6 +69,6 @@ async function listen(server: VncServer, first: number): Promise<number> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`emulator: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`emulator: ${errorMessage(error)}`);
   process.exitCode = 1;
 });

@@ -3,11 +3,11 @@
  * `{ "rules": [ { "match": …, "policy": …, "format": … } ], "policy": "deny" }`,
  * loaded at creation and re-read when the file changes.
  */
+import { errorMessage } from '../errors';
 import { EventEmitter } from 'node:events';
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { AuthzList, type Authz, type AuthzIdentity, type AuthzPolicy } from './authz';
-import { errorText } from './error-text';
 import { CryptoError, CryptoErrorCode } from './errors';
 
 export interface AuthzListFileOptions {
@@ -96,7 +96,7 @@ export class AuthzListFile extends EventEmitter<AuthzListFileEvents> implements 
     } catch (cause) {
       throw new CryptoError(
         CryptoErrorCode.AUTHZ_READ,
-        `authz file '${this.filename}': cannot watch its directory for changes: ${errorText(cause)}`,
+        `authz file '${this.filename}': cannot watch its directory for changes: ${errorMessage(cause)}`,
         { cause },
       );
     }
@@ -106,7 +106,7 @@ export class AuthzListFile extends EventEmitter<AuthzListFileEvents> implements 
       this.#failClosed(
         new CryptoError(
           CryptoErrorCode.AUTHZ_READ,
-          `authz file '${this.filename}': watching stopped: ${errorText(cause)}`,
+          `authz file '${this.filename}': watching stopped: ${errorMessage(cause)}`,
           { cause },
         ),
       );
@@ -141,7 +141,7 @@ export class AuthzListFile extends EventEmitter<AuthzListFileEvents> implements 
     const reported =
       error instanceof CryptoError
         ? error
-        : new CryptoError(CryptoErrorCode.AUTHZ_READ, `authz file '${this.filename}': ${errorText(error)}`, {
+        : new CryptoError(CryptoErrorCode.AUTHZ_READ, `authz file '${this.filename}': ${errorMessage(error)}`, {
             cause: error,
           });
     this.emit('reloadError', reported);
@@ -154,7 +154,7 @@ function loadListFile(filename: string): AuthzList {
   try {
     text = readFileSync(filename, 'utf8');
   } catch (cause) {
-    throw new CryptoError(CryptoErrorCode.AUTHZ_READ, `authz file '${filename}': cannot read: ${errorText(cause)}`, {
+    throw new CryptoError(CryptoErrorCode.AUTHZ_READ, `authz file '${filename}': cannot read: ${errorMessage(cause)}`, {
       cause,
     });
   }
@@ -162,7 +162,7 @@ function loadListFile(filename: string): AuthzList {
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new CryptoError(CryptoErrorCode.AUTHZ_INVALID, `authz file '${filename}': invalid JSON: ${errorText(cause)}`, {
+    throw new CryptoError(CryptoErrorCode.AUTHZ_INVALID, `authz file '${filename}': invalid JSON: ${errorMessage(cause)}`, {
       cause,
     });
   }

@@ -3,6 +3,7 @@
  * stateless transforms. Chaining follows QEMU/OpenSSL: a CBC or CTR stream
  * split across calls gives the same bytes as one call.
  */
+import { errorMessage } from '../errors';
 import { addToCounter, asBuffer } from './cipher-block';
 import type {
   Cipher,
@@ -125,7 +126,7 @@ export class ChainedCipher implements Cipher {
       });
     } catch (error) {
       if (error instanceof CryptoError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       throw new CryptoError(CryptoErrorCode.BACKEND_FAILED, `${what}: ${reason}`, {
         cause: error,
       });

@@ -12,11 +12,11 @@
  *   is unambiguous, but types are OpenSSL short names (`emailAddress`,
  *   `street`, `GN`, …): ones missing from dn-types.ts do not match their OID.
  */
+import { errorMessage } from '../errors';
 import { X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { parseDn, type Dn, type DnAttribute, type Rdn } from './dn';
 import { attributeTypeForOid } from './dn-types';
-import { errorText } from './error-text';
 import { CryptoError, CryptoErrorCode } from './errors';
 
 /**
@@ -48,7 +48,7 @@ export function dnFromCertificate(cert: X509Certificate | Uint8Array, name: Cert
   try {
     root = forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary')), true);
   } catch (cause) {
-    throw fail(`certificate is not valid DER: ${errorText(cause)}`, cause);
+    throw fail(`certificate is not valid DER: ${errorMessage(cause)}`, cause);
   }
   const tbs = children(children(root, 'certificate')[0], 'tbsCertificate');
   // The version field [0] is optional (absent means v1); issuer and subject
@@ -106,7 +106,7 @@ function decodeString(node: forge.asn1.Asn1, where: string): string {
         throw new Error(`unsupported ASN.1 value type (universal tag ${node.type})`);
     }
   } catch (cause) {
-    throw fail(`${where}: ${errorText(cause)}`, cause);
+    throw fail(`${where}: ${errorMessage(cause)}`, cause);
   }
 }
 

@@ -5,10 +5,10 @@
  * is validated and loaded in `add()`, so a bad secret fails at start-up and
  * not at the first client connection.
  */
+import { errorMessage } from '../errors';
 import { readFileSync } from 'node:fs';
 import { decodeBase64Strict } from './base64';
 import { createCipher } from './cipher';
-import { errorText } from './error-text';
 import { CryptoError, CryptoErrorCode } from './errors';
 
 export const SECRET_FORMATS = ['raw', 'base64'] as const;
@@ -176,7 +176,7 @@ function readInput(id: string, options: SecretOptions): Buffer {
   } catch (cause) {
     throw new CryptoError(
       CryptoErrorCode.SECRET_READ,
-      `secret '${id}': cannot read file '${file}': ${errorText(cause)}`,
+      `secret '${id}': cannot read file '${file}': ${errorMessage(cause)}`,
       { cause },
     );
   }

@@ -4,9 +4,9 @@
  * of one handshake at a time, so a reload takes effect for the next session.
  * Also the priority: an OpenSSL cipher list plus protocol versions.
  */
+import { errorMessage } from '../errors';
 import type { ConnectionOptions, SecureVersion, TlsOptions } from 'node:tls';
 import { createSecureContext } from 'node:tls';
-import { errorText } from './error-text';
 import { CryptoError, CryptoErrorCode } from './errors';
 import { formatProblems, type CertProblem } from './tls-x509-problems';
 
@@ -110,7 +110,7 @@ export function resolvePriority(options: TlsPriorityOptions | undefined, base: T
   try {
     createSecureContext({ ciphers: priority.ciphers, minVersion: priority.minVersion, maxVersion: priority.maxVersion });
   } catch (error) {
-    throw optionError(`${who}: OpenSSL refuses the cipher list ${JSON.stringify(priority.ciphers)}: ${errorText(error)}`, error);
+    throw optionError(`${who}: OpenSSL refuses the cipher list ${JSON.stringify(priority.ciphers)}: ${errorMessage(error)}`, error);
   }
   return priority;
 }

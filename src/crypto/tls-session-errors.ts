@@ -3,7 +3,7 @@
  * that says what the peer did wrong (or what does not fit our priority), with
  * Node's error as the cause.
  */
-import { errorText } from './error-text';
+import { errorMessage } from '../errors';
 import { CryptoError, CryptoErrorCode } from './errors';
 import type { TlsCreds } from './tls-creds';
 
@@ -86,6 +86,6 @@ export function describeHandshakeError(
           options,
         );
       }
-      return new CryptoError(CryptoErrorCode.TLS_HANDSHAKE, `the TLS handshake with the ${peer} failed: ${errorText(error)}`, options);
+      return new CryptoError(CryptoErrorCode.TLS_HANDSHAKE, `the TLS handshake with the ${peer} failed: ${errorMessage(error)}`, options);
   }
 }

@@ -11,6 +11,7 @@
  * 'tlsClientError' events can only be about this one Duplex (a shared server's
  * events do not say which injected stream they concern).
  */
+import { errorMessage } from '../errors';
 import type { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -18,7 +19,6 @@ import { Server, checkServerIdentity, connect, type TLSSocket } from 'node:tls';
 import type { Authz } from './authz';
 import { formatDn } from './dn';
 import { dnFromCertificate } from './dn-x509';
-import { errorText } from './error-text';
 import { CryptoError, CryptoErrorCode } from './errors';
 import type { TlsCreds } from './tls-creds';
 import { describeHandshakeError } from './tls-session-errors';
@@ -178,7 +178,7 @@ function settlement(
     try {
       facts = sessionFacts(socket);
     } catch (error) {
-      fail(new CryptoError(CryptoErrorCode.TLS_HANDSHAKE, `cannot read the ${peer}'s TLS session: ${errorText(error)}`, { cause: error }));
+      fail(new CryptoError(CryptoErrorCode.TLS_HANDSHAKE, `cannot read the ${peer}'s TLS session: ${errorMessage(error)}`, { cause: error }));
       return;
     }
     if (authz !== undefined) {

@@ -3,8 +3,8 @@
  * our own certificate: an unknown issuer, a bad signature, a CRL out of its
  * time window, a CA without any CRL, our own certificate revoked.
  */
+import { errorMessage } from '../errors';
 import { verify as verifySignature } from 'node:crypto';
-import { errorText } from './error-text';
 import {
   DerTag,
   derBitStringBytes,
@@ -45,7 +45,7 @@ export function readCrls(path: string, bytes: Buffer, problems: ProblemList): Cr
       out.push(parseCrl(Buffer.from(block[1] ?? '', 'base64'), i + 1));
     } catch (error) {
       const which = blocks.length > 1 ? `CRL #${i + 1}` : 'the CRL';
-      problems.error({ file: path }, CertRule.CRL_INVALID, `${which} cannot be parsed: ${errorText(error)}`);
+      problems.error({ file: path }, CertRule.CRL_INVALID, `${which} cannot be parsed: ${errorMessage(error)}`);
     }
   });
   return out;

@@ -3,10 +3,10 @@
  * bundles split into certificates, private keys (possibly encrypted). Every
  * failure becomes a problem naming the file; nothing here throws.
  */
+import { errorMessage } from '../errors';
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { errorText } from './error-text';
 import { DerTag, derChildren, expectTag, readDerExact } from './tls-der';
 import { readCertInfo, type CertInfo } from './tls-x509-info';
 import { CertRule, type ProblemList, type ProblemPlace } from './tls-x509-problems';
@@ -49,7 +49,7 @@ export function readFileIfPresent(
     if (code === 'ENOENT') {
       if (required) problems.error({ file: path }, CertRule.FILE_MISSING, `is missing: ${why}`);
     } else {
-      problems.error({ file: path }, CertRule.FILE_UNREADABLE, `cannot be read: ${errorText(error)}`);
+      problems.error({ file: path }, CertRule.FILE_UNREADABLE, `cannot be read: ${errorMessage(error)}`);
     }
     return undefined;
   }
@@ -72,7 +72,7 @@ export function readCertificates(path: string, bytes: Buffer, problems: ProblemL
       out.push({ pem, info, place: { file: path, index, count: blocks.length, subject: info.subject } });
     } catch (error) {
       const which = blocks.length > 1 ? `certificate #${index}` : 'the certificate';
-      problems.error({ file: path }, CertRule.PEM_INVALID, `${which} cannot be parsed: ${errorText(error)}`);
+      problems.error({ file: path }, CertRule.PEM_INVALID, `${which} cannot be parsed: ${errorMessage(error)}`);
     }
   });
   return out;
@@ -103,7 +103,7 @@ export function readPrivateKey(
       const value = typeof password === 'function' ? password() : password;
       passphrase = typeof value === 'string' ? value : Buffer.from(value);
     } catch (error) {
-      problems.error({ file: path }, CertRule.KEY_PASSWORD, `its password could not be obtained: ${errorText(error)}`);
+      problems.error({ file: path }, CertRule.KEY_PASSWORD, `its password could not be obtained: ${errorMessage(error)}`);
       return undefined;
     }
   }
@@ -114,10 +114,10 @@ export function readPrivateKey(
       problems.error(
         { file: path },
         CertRule.KEY_PASSWORD,
-        `is an encrypted private key that the given password does not decrypt (${errorText(error)})`,
+        `is an encrypted private key that the given password does not decrypt (${errorMessage(error)})`,
       );
     } else {
-      problems.error({ file: path }, CertRule.KEY_UNREADABLE, `holds no readable PEM private key (${errorText(error)})`);
+      problems.error({ file: path }, CertRule.KEY_UNREADABLE, `holds no readable PEM private key (${errorMessage(error)})`);
     }
     return undefined;
   }
@@ -143,7 +143,7 @@ export function readDhParams(path: string, bytes: Buffer, problems: ProblemList)
     const top = p.findIndex((byte) => byte !== 0);
     bits = top < 0 ? 0 : (p.length - top) * 8 - Math.clz32(p[top] ?? 0) + 24;
   } catch (error) {
-    problems.error({ file: path }, CertRule.DH_PARAMS, `the DH parameters cannot be parsed: ${errorText(error)}`);
+    problems.error({ file: path }, CertRule.DH_PARAMS, `the DH parameters cannot be parsed: ${errorMessage(error)}`);
     return undefined;
   }
   if (bits < 1024) {
@@ -156,7 +156,7 @@ export function readDhParams(path: string, bytes: Buffer, problems: ProblemList)
   try {
     createSecureContext({ dhparam: bytes });
   } catch (error) {
-    problems.error({ file: path }, CertRule.DH_PARAMS, `OpenSSL refuses the DH parameters: ${errorText(error)}`);
+    problems.error({ file: path }, CertRule.DH_PARAMS, `OpenSSL refuses the DH parameters: ${errorMessage(error)}`);
     return undefined;
   }
   return bytes;

@@ -11,10 +11,10 @@
  * when critical and only a warning otherwise; keyEncipherment is asked of RSA
  * keys only (an EC key cannot encipher; RFC 8813).
  */
+import { errorMessage } from '../errors';
 import type { KeyObject } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import { join } from 'node:path';
-import { errorText } from './error-text';
 import type { TlsEndpoint } from './tls-creds';
 import { checkCrls, readCrls } from './tls-x509-crl';
 import {
@@ -286,7 +286,7 @@ function checkContext(material: X509Material, certFile: string, problems: Proble
       ...(material.crl === undefined ? {} : { crl: material.crl }),
     });
   } catch (error) {
-    problems.error({ file: certFile }, CertRule.TLS_CONTEXT, `OpenSSL refuses these credentials: ${errorText(error)}`);
+    problems.error({ file: certFile }, CertRule.TLS_CONTEXT, `OpenSSL refuses these credentials: ${errorMessage(error)}`);
   }
 }
 

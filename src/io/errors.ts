@@ -27,10 +27,3 @@ export type IoErrorCode = (typeof IoErrorCode)[keyof typeof IoErrorCode];
 
 export class IoError extends VncdError<IoErrorCode> {}
 
-/** The message of anything thrown; `instanceof Error` is unreliable across realms (jest, vm). */
-export function messageOf(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') {
-    return error.message;
-  }
-  return String(error);
-}

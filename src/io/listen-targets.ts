@@ -1,7 +1,8 @@
+import { errorMessage } from '../errors';
 import { promises as dns, type LookupAddress } from 'node:dns';
 import * as net from 'node:net';
 import { formatListenAddress, type ListenAddress } from './address';
-import { IoError, IoErrorCode, messageOf } from './errors';
+import { IoError, IoErrorCode } from './errors';
 
 /** One socket to bind: a literal IP address or a UNIX path. */
 export type BindTarget =
@@ -61,7 +62,7 @@ async function resolveOne(address: ListenAddress): Promise<BindTarget[]> {
   try {
     found = await dns.lookup(host, { all: true });
   } catch (error) {
-    const why = messageOf(error);
+    const why = errorMessage(error);
     throw new IoError(IoErrorCode.INVALID_ADDRESS, `cannot listen on ${source}: ${why}`, { cause: error });
   }
   if (found.length === 0) {

@@ -1,9 +1,10 @@
+import { errorMessage } from '../errors';
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import { formatAddress, type ListenAddress, type SocketAddress } from './address';
 import type { Channel } from './channel';
 import { socketChannel, type SocketChannelOptions } from './channel-socket';
-import { IoError, IoErrorCode, messageOf } from './errors';
+import { IoError, IoErrorCode } from './errors';
 import { describeTarget, resolveTargets, type BindTarget } from './listen-targets';
 import { removeSocketFile, removeStaleSocket } from './unix-path';
 
@@ -129,7 +130,7 @@ export class Listener extends EventEmitter<ListenerEvents> {
       } catch (error) {
         if (error instanceof IoError && error.code === IoErrorCode.ABORTED) throw error;
         const code = (error as NodeJS.ErrnoException).code;
-        const message = `cannot listen on ${describeTarget(target, port)}: ${messageOf(error)}`;
+        const message = `cannot listen on ${describeTarget(target, port)}: ${errorMessage(error)}`;
         const failure = new IoError(IoErrorCode.LISTEN_FAILED, message, { cause: error });
         if (code === 'EADDRINUSE' && port !== undefined && port !== 0) throw new PortTaken(failure);
         if (target.kind === 'inet' && target.fromName && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) {

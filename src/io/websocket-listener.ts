@@ -6,13 +6,14 @@
  * files. Everything before the upgrade is bounded: head size and time, and
  * the number of connections still in that phase.
  */
+import { errorMessage } from '../errors';
 import { EventEmitter } from 'node:events';
 import type { TlsOptions } from 'node:tls';
 import type { Authz, TlsCreds } from '../crypto';
 import type { ListenAddress, SocketAddress } from './address';
 import type { Channel } from './channel';
 import { tlsServerChannel } from './channel-tls';
-import { IoError, IoErrorCode, messageOf } from './errors';
+import { IoError, IoErrorCode } from './errors';
 import { serveHttpConnection, type HttpConnectionContext, type WebRefusal } from './http-connection';
 import { DEFAULT_HEAD_TIMEOUT_MS, DEFAULT_MAX_HEAD_BYTES } from './http-head';
 import { StaticFiles, type StaticMount } from './http-static';
@@ -166,7 +167,7 @@ export class WebsocketListener extends EventEmitter<WebsocketListenerEvents> {
         try {
           channel = await tlsServerChannel(accepted, creds, { timeoutMs, ...(authz === undefined ? {} : { authz }) });
         } catch (error) {
-          this.emit('refused', { ...(peer === undefined ? {} : { peer }), reason: `TLS failed: ${messageOf(error)}` });
+          this.emit('refused', { ...(peer === undefined ? {} : { peer }), reason: `TLS failed: ${errorMessage(error)}` });
           return;
         }
         if (this.closing !== undefined) {
@@ -182,7 +183,7 @@ export class WebsocketListener extends EventEmitter<WebsocketListenerEvents> {
     } catch (error) {
       // detach() of a channel whose peer already left, or a failure while serving: the connection goes.
       stop();
-      this.emit('refused', { ...(peer === undefined ? {} : { peer }), reason: `connection failed: ${messageOf(error)}` });
+      this.emit('refused', { ...(peer === undefined ? {} : { peer }), reason: `connection failed: ${errorMessage(error)}` });
     } finally {
       this.pending.delete(entry);
     }

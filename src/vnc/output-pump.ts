@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors';
 import type { Channel } from '../io';
 
 /** Where the pump gets updates: the next one's bytes (undefined when resolved: nothing to send after all), or undefined when none is due. */
@@ -68,7 +69,7 @@ export class OutputPump {
       },
       (error: unknown) => {
         this.inFlight = false;
-        this.session.close(`encoding failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.session.close(`encoding failed: ${errorMessage(error)}`);
       },
     );
   }

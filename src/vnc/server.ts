@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors';
 import { EventEmitter } from 'node:events';
 import { defaultCipherRegistry, secureRandom, type Authz, type CipherRegistry, type RandomSource, type TlsCreds } from '../crypto';
 import { Listener, type Channel, type ListenAddress, type SocketAddress } from '../io';
@@ -376,7 +377,7 @@ export class VncServer extends EventEmitter<VncServerEvents> {
     try {
       display.emit('resize-request', { width, height });
     } catch (error) {
-      this.logger.error(`${session.label}: resize-request handler threw: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`${session.label}: resize-request handler threw: ${errorMessage(error)}`);
     } finally {
       this.resizeInitiator = undefined;
     }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors';
 import type { ViewerInput } from './client';
 import type { Display, PowerAction } from './display';
 import type { Logger } from './logger';
@@ -34,5 +35,5 @@ export function emitPower(display: Display, logger: Logger, label: string, actio
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

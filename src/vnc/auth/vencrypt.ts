@@ -1,3 +1,4 @@
+import { errorMessage } from '../../errors';
 import type { Authz, TlsCreds } from '../../crypto';
 import { tlsServerChannel } from '../../io';
 import { VncError, VncErrorCode } from '../errors';
@@ -94,7 +95,7 @@ async function subAuthenticate(name: VencryptSubtypeName, context: SecurityConte
     try {
       context.replaceChannel(await tlsServerChannel(context.channel, options.creds, tlsOptions));
     } catch (error) {
-      return { ok: false, reason: `TLS: ${error instanceof Error ? error.message : String(error)}` };
+      return { ok: false, reason: `TLS: ${errorMessage(error)}` };
     }
   }
   const outcome = await innerAuthenticate(inner, context, options);
