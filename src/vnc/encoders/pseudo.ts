@@ -16,14 +16,6 @@ export function desktopNameRect(name: string): EncodedRect {
   return { rect: EMPTY, encoding: Encoding.DESKTOP_NAME, body: [new MessageWriter().string(name).finish()] };
 }
 
-/**
- * LastRect (-224): ends an update whose header announced 0xffff rectangles
- * (only for clients that listed -224). No body.
- */
-export function lastRect(): EncodedRect {
-  return { rect: EMPTY, encoding: Encoding.LAST_RECT, body: [] };
-}
-
 export interface ExtendedDesktopSize {
   readonly reason: DesktopSizeReason;
   /** OK unless this answers the receiving client's own SetDesktopSize. */

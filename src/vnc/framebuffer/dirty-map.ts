@@ -99,19 +99,6 @@ export class DirtyMap {
     return this.tiles.indexOf(1) < 0;
   }
 
-  /** Whether any dirty tile touches `r` (tile-rounded, so it may say yes for a near miss). */
-  intersects(r: Rect): boolean {
-    const a = clipRect(r, this.w, this.h);
-    if (a === undefined) return false;
-    const tx0 = Math.floor(a.x / TILE_SIZE);
-    const tx1 = Math.ceil((a.x + a.w) / TILE_SIZE);
-    const ty1 = Math.ceil((a.y + a.h) / TILE_SIZE);
-    for (let ty = Math.floor(a.y / TILE_SIZE); ty < ty1; ty++) {
-      if (this.tiles.subarray(ty * this.cols + tx0, ty * this.cols + tx1).indexOf(1) >= 0) return true;
-    }
-    return false;
-  }
-
   /** The whole dirty area as at most `maxRects` rectangles, and clears it. */
   take(maxRects = MAX_DIRTY_RECTS): Rect[] {
     return this.takeWithin({ x: 0, y: 0, w: this.w, h: this.h }, maxRects);

@@ -126,9 +126,6 @@ describe('DirtyMap', () => {
     expect(map.takeWithin({ x: 10, y: 10, w: 10, h: 10 })).toEqual([{ x: 0, y: 0, w: 32, h: 32 }]);
     expect(map.takeWithin({ x: 500, y: 0, w: 10, h: 10 })).toEqual([]);
     expect(map.takeWithin({ x: 0, y: 0, w: 0, h: 10 })).toEqual([]);
-    expect(map.intersects({ x: 0, y: 0, w: 32, h: 32 })).toBe(false);
-    expect(map.intersects({ x: 0, y: 0, w: 33, h: 32 })).toBe(true);
-    expect(map.intersects({ x: 200, y: 0, w: 10, h: 10 })).toBe(false);
   });
 
   /** Marks as a pixel mask, computed pixel by pixel, independently of the tile arithmetic. */

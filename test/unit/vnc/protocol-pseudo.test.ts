@@ -3,7 +3,6 @@ import { cursorMask, cursorRect, cursorWithAlphaRect, HIDDEN_CURSOR, type Cursor
 import {
   desktopNameRect,
   extendedDesktopSizeRect,
-  lastRect,
   ledStateRect,
   pointerMotionChangeRect,
   qemuExtendedKeyEventRect,
@@ -32,10 +31,6 @@ describe('state pseudo-rectangles', () => {
   it('DesktopName (-307): zero rect, u32 length, UTF-8', () => {
     expect(wire(desktopNameRect('café'))).toBe(expected('0000 0000 0000 0000 fffffecd  00000005 636166c3a9'));
     expect(wire(desktopNameRect(''))).toBe(expected('0000 0000 0000 0000 fffffecd  00000000'));
-  });
-
-  it('LastRect (-224): zero rect, no body', () => {
-    expect(wire(lastRect())).toBe(expected('0000 0000 0000 0000 ffffff20'));
   });
 
   it('ExtendedDesktopSize (-308): x reason, y status, size; u8 count, 3 zero bytes, screens', () => {
